@@ -1,0 +1,3 @@
+from bordergraph.cli import main
+
+main()

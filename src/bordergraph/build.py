@@ -1,0 +1,45 @@
+"""The one pipeline: files → validated dataset → query store. Serving and exporting start here,
+so what is served is exactly what was validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bordergraph.load import Loaded, load
+from bordergraph.paths import Paths, find_paths
+from bordergraph.store import QueryStore
+from bordergraph.validate import Report, validate
+
+
+class InvalidData(Exception):
+    """The dataset does not validate; ``report`` lists every problem."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(report.render())
+        self.report = report
+
+
+@dataclass
+class Built:
+    """A validated dataset and the store that serves it."""
+
+    loaded: Loaded
+    store: QueryStore
+    report: Report
+
+
+def build(root: Path | str | None = None, record_files: list[Path] | None = None) -> Built:
+    """Load, validate and index the dataset, or raise with the full report.
+
+    Raises:
+        LoadError: a file does not parse.
+        InvalidData: the data breaks the contract.
+    """
+    paths: Paths = find_paths(root)
+    loaded = load(paths, record_files)
+    store = QueryStore.from_dataset(loaded.dataset)
+    report = validate(loaded, store)
+    if not report.ok:
+        raise InvalidData(report)
+    return Built(loaded=loaded, store=store, report=report)
