@@ -70,7 +70,7 @@ def negotiate(accept: str | None, offered: list[str]) -> str | None:
     best: tuple[float, int, int, str] | None = None
     for offered_index, media_type in enumerate(offered):
         major = media_type.split("/")[0]
-        for q, index, media in ranges:
+        for q, _index, media in ranges:
             if q <= 0:
                 continue
             specificity = 2 if media == media_type else 1 if media == f"{major}/*" else 0 if media == "*/*" else -1
@@ -99,7 +99,7 @@ class BordergraphRouter(SparqlRouter):
             "verbatim quote for every fact. Read-only.",
             version=__version__,
             public_url=public_url,
-            example_queries=example_queries(built.loaded.paths),
+            example_queries=example_queries(built.loaded.paths),  # type: ignore[arg-type]
             enable_update=False,
             **kwargs,
         )
@@ -149,17 +149,18 @@ class BordergraphRouter(SparqlRouter):
             return _error(400, "send exactly one query parameter")
         default_graphs = [v for k, v in params if k == "default-graph-uri"]
         named_graphs = [v for k, v in params if k == "named-graph-uri"]
+        accept = request.headers.get("accept")
         try:
-            result = await run_in_threadpool(self.built.store.query, queries[0], default_graphs, named_graphs)
-            return await run_in_threadpool(self._serialize, request, result)
+            return await run_in_threadpool(self._evaluate, queries[0], default_graphs, named_graphs, accept)
         except SyntaxError as exc:
             return _error(400, f"query syntax error: {exc}")
         except Exception:
             log.exception("query failed")
             return _error(500, "the query could not be evaluated; the error was logged")
 
-    def _serialize(self, request: Request, result: Any) -> Response:
-        accept = request.headers.get("accept")
+    def _evaluate(self, query: str, default_graphs: list[str], named_graphs: list[str], accept: str | None) -> Response:
+        """Query and serialise on one worker thread: pyoxigraph results may not cross threads."""
+        result = self.built.store.query(query, default_graphs, named_graphs)
         if isinstance(result, ox.QueryTriples):
             media = negotiate(accept, list(GRAPH_FORMATS))
             if media is None:
@@ -168,8 +169,7 @@ class BordergraphRouter(SparqlRouter):
         media = negotiate(accept, list(RESULT_FORMATS))
         if media is None:
             return _error(406, f"cannot answer in {accept}; offered: {', '.join(RESULT_FORMATS)}")
-        body = result.serialize(format=RESULT_FORMATS[media])
-        return Response(body, media_type=media)
+        return Response(result.serialize(format=RESULT_FORMATS[media]), media_type=media)
 
     def _describe_service(self, request: Request) -> Response:
         accept = request.headers.get("accept", "")

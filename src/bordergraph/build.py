@@ -1,5 +1,7 @@
-"""The one pipeline: files → validated dataset → query store. Serving and exporting start here,
-so what is served is exactly what was validated."""
+"""The one pipeline: files → validated dataset → query store.
+
+Serving and exporting start here, so what is served is exactly what was validated.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from bordergraph.store import QueryStore
 from bordergraph.validate import Report, validate
 
 
-class InvalidData(Exception):
+class InvalidDataError(Exception):
     """The dataset does not validate; ``report`` lists every problem."""
 
     def __init__(self, report: Report) -> None:
@@ -34,12 +36,13 @@ def build(root: Path | str | None = None, record_files: list[Path] | None = None
 
     Raises:
         LoadError: a file does not parse.
-        InvalidData: the data breaks the contract.
+        InvalidDataError: the data breaks the contract.
+
     """
     paths: Paths = find_paths(root)
     loaded = load(paths, record_files)
     store = QueryStore.from_dataset(loaded.dataset)
     report = validate(loaded, store)
     if not report.ok:
-        raise InvalidData(report)
+        raise InvalidDataError(report)
     return Built(loaded=loaded, store=store, report=report)

@@ -12,7 +12,7 @@ from typing import NoReturn
 import click
 
 from bordergraph import __version__
-from bordergraph.build import Built, InvalidData, build
+from bordergraph.build import Built, InvalidDataError, build
 from bordergraph.load import LoadError
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
@@ -43,7 +43,7 @@ def _build(root: Path | None, data_files: tuple[Path, ...] = ()) -> Built:
         return build(root, list(data_files) or None)
     except LoadError as exc:
         _fail("INVALID: the files do not load:\n" + "\n".join(f"  - {p}" for p in exc.problems), EXIT_INVALID)
-    except InvalidData as exc:
+    except InvalidDataError as exc:
         _fail(exc.report.render(), EXIT_INVALID)
     except FileNotFoundError as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
@@ -115,7 +115,12 @@ def serve(root: Path | None, host: str, port: int, public_url: str | None) -> No
 @main.command()
 @click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.argument("text")
-@click.option("--occurrence", default=1, show_default=True, help="Which occurrence, when the words occur more than once.")
+@click.option(
+    "--occurrence",
+    default=1,
+    show_default=True,
+    help="Which occurrence, when the words occur more than once.",
+)
 def locate(source: Path, text: str, occurrence: int) -> None:
     """Print the oa:start/oa:end offsets of TEXT in SOURCE, for writing an annotation.
 

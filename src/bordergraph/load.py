@@ -72,6 +72,7 @@ def load(paths: Paths, record_files: list[Path] | None = None) -> Loaded:
 
     Raises:
         LoadError: a file does not parse, or a record file holds other graphs than its own.
+
     """
     files = record_files if record_files is not None else paths.record_files
     dataset = Dataset(default_union=True)
@@ -90,7 +91,7 @@ def load(paths: Paths, record_files: list[Path] | None = None) -> Loaded:
             problems.append(Problem("syntax", rel, "", f"does not parse as {fmt}: {exc}"))
             continue
         if fmt == "turtle":
-            parsed.append((path, graph_iri, scratch.default_context))
+            parsed.append((path, graph_iri, scratch.default_graph))
             continue
         graphs = {g.identifier: g for g in scratch.graphs() if len(g)}
         extra = sorted(str(g) for g in graphs if g != graph_iri)

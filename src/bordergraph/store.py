@@ -14,21 +14,32 @@ from rdflib import Dataset
 
 
 class QueryStore:
-    """An in-memory Oxigraph store; the default graph of a query is the union of all graphs."""
+    """An in-memory Oxigraph store; the default graph is the RDF merge of all named graphs."""
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
 
     @classmethod
     def from_dataset(cls, dataset: Dataset) -> QueryStore:
-        """Copy every quad of an rdflib dataset into a new Oxigraph store."""
+        """Copy every quad of an rdflib dataset into a new Oxigraph store.
+
+        The store's default graph is filled with the RDF merge (a set) of all named graphs.
+        Oxigraph's ``use_default_graph_as_union`` would instead return one solution per quad,
+        so a label repeated in three source graphs would give three identical rows.
+        """
         store = ox.Store()
-        data = dataset.serialize(format="nquads", encoding="utf-8")
-        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(dataset.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS)
+        union = ox.Dataset(store.quads_for_pattern(None, None, None, None))
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in union)
         return cls(store)
 
     def __len__(self) -> int:
-        return len(self.store)
+        """Number of quads in the named graphs (the default graph repeats them as a merge)."""
+        return sum(1 for _ in self.store.quads_for_pattern(None, None, None, None)) - self.default_size
+
+    @property
+    def default_size(self) -> int:
+        return sum(1 for _ in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
     def graph_names(self) -> list[str]:
         """IRIs of the named graphs, sorted."""
@@ -40,7 +51,7 @@ class QueryStore:
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
     ) -> Any:
-        """Evaluate a query; without dataset parameters the default graph is the union of all graphs.
+        """Evaluate a query; without dataset parameters the default graph is the merge of all graphs.
 
         Args:
             sparql: the query text.
@@ -49,12 +60,11 @@ class QueryStore:
 
         Raises:
             SyntaxError: the query does not parse (the message gives line and column).
+
         """
         kwargs: dict[str, Any] = {}
         if default_graph:
             kwargs["default_graph"] = [ox.NamedNode(iri) for iri in default_graph]
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
-        if not default_graph:
-            kwargs["use_default_graph_as_union"] = True
         return self.store.query(sparql, **kwargs)

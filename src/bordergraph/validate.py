@@ -1,5 +1,7 @@
-"""One report from three kinds of checks: SHACL shapes, ``*-violation.rq`` queries, and the
-checks only Python can do (quotes and offsets against the archived files, checksums).
+"""One report from three kinds of checks.
+
+SHACL shapes, ``*-violation.rq`` queries, and the checks only Python can do (quotes and
+offsets against the archived files, checksums).
 
 Nothing here prints; the CLI renders the report.
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -68,7 +71,7 @@ def _where(loaded: Loaded, union: Graph, node: Node | None) -> str:
     return ", ".join(sorted(users)) or "?"
 
 
-def _name(node: Node) -> str:
+def _name(node: Node | None) -> str:
     return str(node) if isinstance(node, URIRef) else ""
 
 
@@ -100,6 +103,15 @@ def check_shapes(loaded: Loaded, union: Graph, report: Report) -> None:
         if isinstance(shape, BNode):  # a property shape: name the node shape that holds it
             shape = next(shapes.subjects(SH.property, shape), shape)
         rule = str(shape).rsplit("#", 1)[-1] if isinstance(shape, URIRef) else "shape"
+        pointing = list(shapes.objects(shape, SH.targetObjectsOf)) if shape is not None else []
+        users = [s for p in pointing for s in union.subjects(p, focus)] if focus is not None else []
+        if users:  # the fault is in the records that point to the focus node: name them
+            for user in sorted(set(users), key=str):
+                owner = _owner(union, user)
+                report.problems.append(
+                    Problem(rule, _where(loaded, union, owner), _name(owner), f"{message} (not <{focus}>)")
+                )
+            continue
         report.problems.append(Problem(rule, _where(loaded, union, record), _name(record), message))
 
 
@@ -162,7 +174,10 @@ def check_quotes(loaded: Loaded, report: Report) -> None:
     texts = _source_texts(loaded, report)
     for target in set(data.objects(None, OA.hasTarget)):
         annotation = next(data.subjects(OA.hasTarget, target), None)
-        record, file = _name(annotation) if annotation else "", loaded.files_of(annotation) if annotation else "?"
+        record, file = (
+            _name(annotation) if annotation else "",
+            loaded.files_of(annotation) if annotation else "?",
+        )
         source = data.value(target, OA.hasSource)
         if source not in texts:
             continue  # unknown sources are reported by the shapes and the dangling-IRI check
@@ -175,7 +190,12 @@ def check_quotes(loaded: Loaded, report: Report) -> None:
         quote = str(exact)
         if quote not in text:
             report.problems.append(
-                Problem("quote-in-source", file, record, f"quote \"{_short(quote)}\" is not in {source}: copy it verbatim")
+                Problem(
+                    "quote-in-source",
+                    file,
+                    record,
+                    f'quote "{_short(quote)}" is not in {source}: copy it verbatim',
+                )
             )
             continue
         if position is not None:
@@ -189,13 +209,20 @@ def check_quotes(loaded: Loaded, report: Report) -> None:
                             "quote-offsets",
                             file,
                             record,
-                            f"text[{s}:{e}] is not the quote \"{_short(quote)}\"; it first occurs at "
+                            f'text[{s}:{e}] is not the quote "{_short(quote)}"; it first occurs at '
                             f"oa:start {found} ; oa:end {found + len(quote)} (offsets count code points)",
                         )
                     )
                     continue
         report.quotes_verified += 1
-    printed = (BG.asPrinted, SCHEMA.text, BG.dateAsStated, BG.publisherAsStated, BG.placeOfIssueAsStated, DCTERMS.title)
+    printed = (
+        BG.asPrinted,
+        SCHEMA.text,
+        BG.dateAsStated,
+        BG.publisherAsStated,
+        BG.placeOfIssueAsStated,
+        DCTERMS.title,
+    )
     for prop in printed:
         for subject, value in data.subject_objects(prop):
             sources = set(data.objects(subject, PROV.wasDerivedFrom))
@@ -212,7 +239,7 @@ def check_quotes(loaded: Loaded, report: Report) -> None:
                     "printed-string",
                     loaded.files_of(subject),
                     _name(subject),
-                    f"{data.namespace_manager.normalizeUri(prop)} \"{_short(str(value))}\" is not printed in its source: "
+                    f'{data.namespace_manager.normalizeUri(prop)} "{_short(str(value))}" is not printed in its source: '
                     "copy the words verbatim",
                 )
             )
@@ -226,4 +253,3 @@ def validate(loaded: Loaded, store: QueryStore | None = None) -> Report:
     check_queries(loaded, store or QueryStore.from_dataset(loaded.dataset), report)
     check_quotes(loaded, report)
     return report
-

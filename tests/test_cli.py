@@ -1,0 +1,60 @@
+"""The command line: exit codes as pySHACL (0 valid, 1 invalid, 2 error) and readable help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bordergraph.paths import Paths
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bordergraph", *args], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("build", "validate", "serve", "locate"):
+        assert command in result.stdout
+
+
+def test_validate_the_real_data_exits_0() -> None:
+    result = run("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK:")
+
+
+def test_unknown_root_exits_2(tmp_path: Path) -> None:
+    result = run("validate", "--root", str(tmp_path))
+    assert result.returncode == 2
+    assert "not a bordergraph root" in result.stderr
+
+
+def test_unknown_option_exits_2() -> None:
+    assert run("validate", "--no-such-option").returncode == 2
+
+
+def test_build_writes_sorted_nquads(tmp_path: Path, paths: Paths) -> None:
+    result = run("build", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "bordergraph.nq").read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines) and len(lines) > 1000
+
+
+def test_locate_prints_offsets_that_slice_back(paths: Paths) -> None:
+    source = paths.sources_dir / "001_0b02a5d5ef36f43a.txt"
+    words = "almost 13 million air passengers every year"
+    result = run("locate", str(source), words)
+    assert result.returncode == 0, result.stderr
+    start, end = (int(x) for x in result.stdout.replace("oa:start", "").replace("oa:end", "").split(";"))
+    assert source.read_text(encoding="utf-8")[start:end] == words
+
+
+def test_locate_missing_words_exits_2(paths: Paths) -> None:
+    result = run("locate", str(paths.sources_dir / "001_0b02a5d5ef36f43a.txt"), "no such words")
+    assert result.returncode == 2
+    assert "not found" in result.stderr

@@ -1,0 +1,130 @@
+"""The SPARQL endpoint, through a real uvicorn server and real clients."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import httpx
+from rdflib import Graph
+from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
+
+from bordergraph.build import Built
+
+PREFIXES = """PREFIX bg: <https://w3id.org/bordergraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+
+
+def test_oxigraph_answers_not_rdflib(endpoint: str) -> None:
+    """REPLACE with the "i" flag: Oxigraph gives "A~~", rdflib 7.6 gives "A~B"."""
+    sparql = SPARQLWrapper(endpoint)
+    sparql.setReturnFormat(JSON)
+    sparql.setQuery('SELECT (REPLACE("AbB", "b", "~", "i") AS ?x) WHERE {}')
+    result = sparql.queryAndConvert()
+    assert isinstance(result, dict)
+    assert result["results"]["bindings"][0]["x"]["value"] == "A~~"
+
+
+def test_sparqlwrapper_select_meetings(endpoint: str, built: Built) -> None:
+    sparql = SPARQLWrapper(endpoint)
+    sparql.setReturnFormat(JSON)
+    sparql.setQuery(PREFIXES + "SELECT ?m WHERE { ?m a bg:Meeting }")
+    result = sparql.queryAndConvert()
+    assert isinstance(result, dict)
+    served = {b["m"]["value"] for b in result["results"]["bindings"]}
+    expected = {str(r.m) for r in built.loaded.dataset.query(PREFIXES + "SELECT DISTINCT ?m WHERE { ?m a bg:Meeting }")}
+    assert served == expected
+    assert len(served) >= 4
+
+
+def test_get_post_form_and_direct_body_agree(endpoint: str) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    accept = {"Accept": "application/sparql-results+json"}
+    answers = [
+        httpx.get(endpoint, params={"query": query}, headers=accept),
+        httpx.post(endpoint, data={"query": query}, headers=accept),
+        httpx.post(endpoint, content=query.encode(), headers={**accept, "Content-Type": "application/sparql-query"}),
+    ]
+    counts = {int(r.json()["results"]["bindings"][0]["n"]["value"]) for r in answers}
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert len(counts) == 1 and counts.pop() > 1000
+
+
+def test_result_formats_parse(endpoint: str) -> None:
+    query = PREFIXES + "SELECT ?m ?label WHERE { ?m a bg:Meeting ; rdfs:label ?label } ORDER BY ?m"
+    as_csv = httpx.get(endpoint, params={"query": query}, headers={"Accept": "text/csv"})
+    as_tsv = httpx.get(endpoint, params={"query": query}, headers={"Accept": "text/tab-separated-values"})
+    as_xml = httpx.get(endpoint, params={"query": query}, headers={"Accept": "application/sparql-results+xml"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert rows and set(rows[0]) == {"m", "label"}
+    assert as_tsv.text.splitlines()[0] == "?m\t?label"
+    assert len(as_tsv.text.strip().splitlines()) == len(rows) + 1
+    assert "<sparql" in as_xml.text and as_xml.text.count("<result>") == len(rows)
+
+
+def test_construct_as_turtle_parses(endpoint: str) -> None:
+    sparql = SPARQLWrapper(endpoint)
+    sparql.setReturnFormat(TURTLE)
+    sparql.setQuery(PREFIXES + "CONSTRUCT { ?m rdfs:label ?l } WHERE { ?m a bg:Meeting ; rdfs:label ?l }")
+    data = sparql.query().convert()
+    graph = Graph().parse(data=data, format="turtle")
+    assert len(graph) >= 4
+
+
+def test_syntax_error_is_400_with_line_and_column(endpoint: str) -> None:
+    response = httpx.get(endpoint, params={"query": "SELECT * WHERE {\n ?s ?p }"})
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert "2:" in message, message
+
+
+def test_updates_are_refused(endpoint: str) -> None:
+    form = httpx.post(endpoint, data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"})
+    direct = httpx.post(
+        endpoint,
+        content=b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        headers={"Content-Type": "application/sparql-update"},
+    )
+    assert form.status_code == direct.status_code == 403
+    assert "read-only" in form.json()["message"]
+    ask = httpx.get(
+        endpoint, params={"query": "ASK { <urn:a> <urn:b> <urn:c> }"}, headers={"Accept": "application/json"}
+    )
+    assert ask.json()["boolean"] is False
+
+
+def test_named_graphs_per_source(endpoint: str, built: Built) -> None:
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    response = httpx.get(endpoint, params={"query": query}, headers={"Accept": "application/json"})
+    counts = {b["g"]["value"]: int(b["n"]["value"]) for b in response.json()["results"]["bindings"]}
+    expected = {str(g.identifier): len(g) for g in built.loaded.dataset.graphs() if len(g)}
+    assert counts == expected
+    assert sum(1 for g in counts if "/graph/release-" in g or g.endswith("/graph/page-border-issues")) == 5
+
+
+def test_default_graph_uri_restricts_the_default_graph(endpoint: str, built: Built) -> None:
+    graph = "https://w3id.org/bordergraph/graph/release-2018-goodale-nielsen"
+    response = httpx.get(
+        endpoint,
+        params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "default-graph-uri": graph},
+        headers={"Accept": "application/json"},
+    )
+    n = int(response.json()["results"]["bindings"][0]["n"]["value"])
+    assert n == len(built.loaded.dataset.graph(graph))
+
+
+def test_service_description_names_the_endpoint(endpoint: str) -> None:
+    response = httpx.get(endpoint, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.text, format="turtle")
+    endpoints = {str(o) for o in graph.objects(None, graph.namespace_manager.expand_curie("sd:endpoint"))}
+    assert endpoint in endpoints
+
+
+def test_unacceptable_accept_is_406(endpoint: str) -> None:
+    response = httpx.get(endpoint, params={"query": "ASK {}"}, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert "application/sparql-results+json" in json.loads(response.text)["message"]
