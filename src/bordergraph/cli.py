@@ -47,6 +47,8 @@ def _build(root: Path | None, data_files: tuple[Path, ...] = ()) -> Built:
         _fail(exc.report.render(), EXIT_INVALID)
     except FileNotFoundError as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
+    except Exception as exc:  # anything else is our failure, not the data's: exit 2, not 1
+        _fail(f"error: {type(exc).__name__}: {exc}", EXIT_ERROR)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
