@@ -5,6 +5,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+PYDIRS := $(wildcard src tests bench)
 STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: serve test build validate lint typecheck pytest clean
@@ -27,8 +28,8 @@ serve: build
 	$(BIN)/bordergraph serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(PYDIRS)
+	$(BIN)/ruff format --check $(PYDIRS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
