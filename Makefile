@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PYDIRS := $(wildcard src tests bench)
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: serve test build validate lint typecheck pytest clean
+.PHONY: serve test build validate lint typecheck pytest clean dist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ pytest: $(STAMP)
 	exit $$status
 
 test: build lint typecheck pytest
+
+# dist/<version>/: RDF dumps, GraphML/GEXF/Cytoscape/Neo4j exports, CHANGELOG.md, manifest.json, SHA256SUMS
+dist: $(STAMP)
+	$(BIN)/bordergraph release --out dist --force
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -13,6 +13,7 @@ import uvicorn
 from bordergraph.app import create_app
 from bordergraph.build import Built, build
 from bordergraph.paths import Paths, find_paths
+from bordergraph.settings import Settings
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +37,9 @@ def server(built: Built) -> Iterator[str]:
     """Base URL of a uvicorn server (in a thread) serving the validated dataset."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    app = create_app(built, public_url=f"{base}/sparql")
+    # The whole suite queries this server from one address: no per-client rate limit here
+    # (tests/test_safety.py checks the limit on a server of its own).
+    app = create_app(built, public_url=f"{base}/sparql", settings=Settings(rate=0))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)

@@ -199,9 +199,19 @@ def test_fixtures_name_real_rules() -> None:
         assert case.also <= known, f"{case.name}: unknown rule in '# also:' {sorted(case.also - known)}"
 
 
+# Checks on the Wikidata mapping table cannot be fed through record-file fixtures; each one is
+# made to fire on a broken table in tests/test_mappings.py::test_the_checks_catch_broken_rows.
+CHECKS_TESTED_ELSEWHERE = {
+    "mapping-evidence-violation",
+    "mapping-one-item-violation",
+    "mapping-one-record-violation",
+    "mapping-subject-violation",
+}
+
+
 def test_every_check_has_an_invalid_fixture() -> None:
     expected = {c.rule for c in INVALID}
-    assert _check_rules() - expected == set()
+    assert _check_rules() - expected == CHECKS_TESTED_ELSEWHERE
 
 
 def test_every_shape_with_a_message_has_an_invalid_fixture() -> None:

@@ -1,10 +1,85 @@
-"""bordergraph: a knowledge graph of Canada–United States border-security cooperation."""
+"""bordergraph: a knowledge graph of Canada–United States border-security cooperation.
 
+In a notebook::
+
+    import bordergraph
+    ds = bordergraph.load()          # rdflib Dataset, one named graph per source, validated
+    g = bordergraph.to_networkx()    # the property graph (actors, meetings, agreements, ...)
+
+Importing the package stays cheap: rdflib, pyoxigraph and networkx load on the first call.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pyoxigraph as ox
+    from rdflib import Dataset
+
+    from bordergraph.build import Built
 
 try:
     __version__ = version("bordergraph")
 except PackageNotFoundError:  # running from a checkout that was never installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+
+@lru_cache(maxsize=1)
+def _built() -> Built:
+    from bordergraph.build import build
+
+    return build()
+
+
+def load() -> Dataset:
+    """The validated dataset as an rdflib ``Dataset``: one named graph per source, plus ontology and sources.
+
+    Built and validated once per process; raises ``bordergraph.build.InvalidDataError`` if the data
+    does not validate. The same object is returned on every call.
+    """
+    return _built().loaded.dataset
+
+
+def store() -> ox.Store:
+    """The validated dataset as a pyoxigraph ``Store`` (default graph = the merge of all named graphs)."""
+    return _built().store.store
+
+
+def to_networkx() -> nx.MultiDiGraph:
+    """The property-graph projection as a NetworkX ``MultiDiGraph``, the same one every export writes.
+
+    Nodes are resources keyed by IRI (``label``, ``type`` and plain-valued attributes); edges carry
+    ``relation``, ``graph``, ``release`` and ``quote`` (the annotation IRIs quoting their subject).
+    """
+    from bordergraph.export import project_store
+    from bordergraph.export import to_networkx as convert
+
+    return convert(project_store(_built().store))
+
+
+_API = {"load": load, "store": store}
+
+
+class _Package(types.ModuleType):
+    """Keep ``bordergraph.load``/``bordergraph.store`` the API functions.
+
+    Importing the submodules ``bordergraph.load`` and ``bordergraph.store`` makes Python set package
+    attributes of the same names; this keeps the functions there (``from bordergraph.load import x``
+    still reaches the module through ``sys.modules``).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _API and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+__all__ = ["__version__", "load", "store", "to_networkx"]

@@ -5,15 +5,17 @@ Exit codes follow pySHACL: 0 the data is valid, 1 the data is invalid, 2 usage o
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from bordergraph import __version__
 from bordergraph.build import Built, InvalidDataError, build
 from bordergraph.load import LoadError
+from bordergraph.settings import Settings, split_iris
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
@@ -95,22 +97,133 @@ def build_command(root: Path | None, out: Path) -> None:
 
 @main.command()
 @root_option
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="BORDERGRAPH_HOST", help="Interface to bind.")
-@click.option("--port", default=8000, show_default=True, envvar="BORDERGRAPH_PORT", help="TCP port.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="BORDERGRAPH_HOST",
+    show_envvar=True,
+    help="Interface to bind.",
+)
+@click.option("--port", default=8000, show_default=True, envvar="BORDERGRAPH_PORT", show_envvar=True, help="TCP port.")
 @click.option(
     "--public-url",
     envvar="BORDERGRAPH_PUBLIC_URL",
-    help="Public URL of the SPARQL endpoint, for the service description (default: http://HOST:PORT/sparql).",
+    show_envvar=True,
+    help="Public URL of the SPARQL endpoint, for the service description (default: the URL each client used).",
 )
-def serve(root: Path | None, host: str, port: int, public_url: str | None) -> None:
+@click.option(
+    "--timeout",
+    type=float,
+    default=Settings.timeout,
+    show_default=True,
+    envvar="BORDERGRAPH_TIMEOUT",
+    show_envvar=True,
+    help="Seconds a query may run; then its worker is killed and the client gets 504.",
+)
+@click.option(
+    "--row-cap",
+    type=int,
+    default=Settings.row_cap,
+    show_default=True,
+    envvar="BORDERGRAPH_ROW_CAP",
+    show_envvar=True,
+    help="Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) per answer; above it the client gets 422, never a "
+    "truncated answer.",
+)
+@click.option(
+    "--body-cap",
+    type=int,
+    default=Settings.body_cap,
+    show_default=True,
+    envvar="BORDERGRAPH_BODY_CAP",
+    show_envvar=True,
+    help="Largest request body or query string in bytes; above it: 413.",
+)
+@click.option(
+    "--concurrency",
+    type=int,
+    default=Settings.concurrency,
+    show_default=True,
+    envvar="BORDERGRAPH_CONCURRENCY",
+    show_envvar=True,
+    help="Query worker processes (queries evaluated at once).",
+)
+@click.option(
+    "--queue",
+    type=int,
+    default=Settings.queue,
+    show_default=True,
+    envvar="BORDERGRAPH_QUEUE",
+    show_envvar=True,
+    help="Queries that may wait for a worker; beyond that: 503 with Retry-After.",
+)
+@click.option(
+    "--rate",
+    type=float,
+    default=Settings.rate,
+    show_default=True,
+    envvar="BORDERGRAPH_RATE",
+    show_envvar=True,
+    help="Queries per minute per client address (0: unlimited); above it: 429 with Retry-After.",
+)
+@click.option(
+    "--burst",
+    type=int,
+    default=Settings.burst,
+    show_default=True,
+    envvar="BORDERGRAPH_BURST",
+    show_envvar=True,
+    help="Queries a client may send at once before --rate applies.",
+)
+@click.option(
+    "--service-allow",
+    multiple=True,
+    envvar="BORDERGRAPH_SERVICE_ALLOW",
+    show_envvar=True,
+    help="A SPARQL endpoint IRI that SERVICE may call (repeatable; the variable takes IRIs separated by spaces). "
+    "Default: none, SERVICE is refused.",
+)
+def serve(
+    root: Path | None,
+    host: str,
+    port: int,
+    public_url: str | None,
+    timeout: float,
+    row_cap: int,
+    body_cap: int,
+    concurrency: int,
+    queue: int,
+    rate: float,
+    burst: int,
+    service_allow: tuple[str, ...],
+) -> None:
     """Validate the dataset and serve it over SPARQL (Oxigraph engine); refuses invalid data."""
     import uvicorn
 
     from bordergraph.app import create_app
 
+    try:
+        settings = Settings(
+            host=host,
+            port=port,
+            public_url=public_url,
+            timeout=timeout,
+            row_cap=row_cap,
+            body_cap=body_cap,
+            concurrency=concurrency,
+            queue=queue,
+            rate=rate,
+            burst=burst,
+            service_allow=tuple(iri for value in service_allow for iri in split_iris(value)),
+        )
+    except ValueError as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
     built = _build(root)
     click.echo(built.report.render(), err=True)
-    app = create_app(built, public_url or f"http://{host}:{port}/sparql")
+    # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app(built, settings=settings)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
@@ -140,3 +253,83 @@ def locate(source: Path, text: str, occurrence: int) -> None:
     if count > 1:
         click.echo(f"# note: occurs {count} times; this is occurrence {occurrence}", err=True)
     click.echo(f"oa:start {start} ; oa:end {start + len(text)}")
+
+
+@main.command()
+@root_option
+def links(root: Path | None) -> None:
+    """Report the health of the Wikidata links: linked, not linked (with the reason), by type.
+
+    Links live in data/mappings/wikidata.sssom.tsv; the reasons for missing ones in
+    data/mappings/wikidata-not-linked.tsv.
+    """
+    from bordergraph.mappings import link_health, render_link_health
+
+    built = _build(root)
+    click.echo(render_link_health(link_health(built.store, built.loaded.paths)))
+
+
+@main.command(name="export")
+@root_option
+@click.option(
+    "--to",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist/latest"),
+    show_default=True,
+    help="Folder for the dumps, the property-graph files, manifest.json and SHA256SUMS.",
+)
+def export_command(root: Path | None, out: Path) -> None:
+    """Validate, then write every export: RDF dumps, GraphML, GEXF, Cytoscape JSON, Neo4j CSV and Cypher.
+
+    Also the ontology and shapes, a JSON-LD context, manifest.json and SHA256SUMS. Refuses invalid data.
+    """
+    from bordergraph.export import export_built
+
+    built = _build(root)
+    try:
+        manifest = export_built(built, out)
+    except OSError as exc:
+        _fail(f"error: cannot write to {out}: {exc.strerror or exc}", EXIT_ERROR)
+    click.echo(built.report.render())
+    click.echo(f"wrote {len(manifest['files'])} files, manifest.json and SHA256SUMS to {out}")
+
+
+@main.command(name="release")
+@root_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder holding one sub-folder per release.",
+)
+@click.option("--version", "version", default=__version__, show_default=True, help="Release version.")
+@click.option(
+    "--date",
+    "date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Release date for the ontology's owl:versionIRI (default: today, UTC).",
+)
+@click.option("--force", is_flag=True, help="Rewrite the release folder if it exists.")
+def release_command(root: Path | None, out: Path, version: str, date: Any, force: bool) -> None:
+    """Validate, then write OUT/VERSION/: every export, a dated owl:versionIRI and CHANGELOG.md.
+
+    The changelog counts triples added and removed per named graph against the previous release in OUT.
+    """
+    import datetime as dt
+
+    from bordergraph.export import ReleaseError, release
+
+    built = _build(root)
+    day = date.date() if date else dt.datetime.now(dt.UTC).date()
+    try:
+        target = release(built, out, version, day, force=force)
+    except ReleaseError as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
+    except OSError as exc:
+        _fail(f"error: cannot write to {out}: {exc.strerror or exc}", EXIT_ERROR)
+    click.echo(built.report.render())
+    click.echo(f"released {version} ({day.isoformat()}) to {target}")
+    click.echo((target / "CHANGELOG.md").read_text(encoding="utf-8"))

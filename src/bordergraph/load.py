@@ -109,6 +109,10 @@ def load(paths: Paths, record_files: list[Path] | None = None) -> Loaded:
             problems.append(Problem("one-graph-per-file", rel, "", f"holds no triples in GRAPH <{graph_iri}>"))
             continue
         parsed.append((path, graph_iri, graphs[graph_iri]))
+    if record_files is None:  # the mapping tables link the project's own records, so only with those
+        from bordergraph.mappings import parsed_mappings  # here: mappings imports Problem from this module
+
+        parsed.extend(parsed_mappings(paths, problems))
     if problems:
         raise LoadError(problems)
     for path, graph_iri, source in parsed:

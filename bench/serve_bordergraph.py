@@ -1,0 +1,46 @@
+"""Serve an N-Quads file with bordergraph's app, for the benchmark only: the data is NOT validated.
+
+Usage: .venv/bin/python bench/serve_bordergraph.py bench/data/100k.nq --port 8101 [--concurrency 4]
+
+``bordergraph serve`` always validates (SHACL and every quote) before serving, which takes minutes
+at a million triples and is not what the benchmark measures. This script gives the same app the
+generated file as is (bench/generate.py writes the named graphs and their merge as the default
+graph, the layout ``QueryStore.dump`` writes). Never use it to publish data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import uvicorn
+from rdflib import Dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from bordergraph.app import create_app  # noqa: E402
+from bordergraph.build import Built  # noqa: E402
+from bordergraph.load import Loaded  # noqa: E402
+from bordergraph.paths import find_paths  # noqa: E402
+from bordergraph.settings import Settings  # noqa: E402
+from bordergraph.store import QueryStore  # noqa: E402
+from bordergraph.validate import Report  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("nquads", type=Path)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--concurrency", type=int, default=Settings.concurrency)
+    args = parser.parse_args()
+    store = QueryStore.from_nquads(args.nquads)
+    built = Built(loaded=Loaded(dataset=Dataset(), paths=find_paths()), store=store, report=Report())
+    settings = Settings(port=args.port, concurrency=args.concurrency, queue=256, rate=0, row_cap=1_000_000, timeout=120)
+    app = create_app(built, settings=settings)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
