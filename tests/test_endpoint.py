@@ -128,3 +128,46 @@ def test_unacceptable_accept_is_406(endpoint: str) -> None:
     response = httpx.get(endpoint, params={"query": "ASK {}"}, headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert "application/sparql-results+json" in json.loads(response.text)["message"]
+
+
+MET_GOODALE = """PREFIX bg: <https://w3id.org/bordergraph/ontology#>
+PREFIX bgr: <https://w3id.org/bordergraph/id/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+CONSTRUCT { ?m bg:participant ?p . ?m rdfs:label ?ml . ?p rdfs:label ?pl }
+WHERE { ?m a bg:Meeting ; bg:participant bgr:ralph-goodale , ?p ; rdfs:label ?ml . ?p rdfs:label ?pl }"""
+
+
+def _who_met_goodale(graph: object) -> set[str]:
+    import networkx as nx
+
+    assert isinstance(graph, nx.Graph)
+    return {str(data.get("label")) for _, data in graph.nodes(data=True)}
+
+
+def test_construct_as_graphml_by_accept_opens_in_networkx(endpoint: str) -> None:
+    """The network of everyone who met Goodale, straight into a graph tool."""
+    import networkx as nx
+
+    response = httpx.post(endpoint, data={"query": MET_GOODALE}, headers={"Accept": "application/graphml+xml"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/graphml+xml")
+    graph = nx.read_graphml(io.BytesIO(response.content))
+    assert {"Ralph Goodale", "John Kelly", "Kirstjen Nielsen"} <= _who_met_goodale(graph)
+    assert graph.number_of_edges() >= 4
+
+
+def test_construct_as_gexf_and_cytoscape_by_format_parameter(endpoint: str) -> None:
+    import networkx as nx
+
+    gexf = httpx.get(endpoint, params={"query": MET_GOODALE, "format": "gexf"})
+    assert gexf.status_code == 200, gexf.text
+    assert {"Ralph Goodale", "John Kelly"} <= _who_met_goodale(nx.read_gexf(io.BytesIO(gexf.content)))
+    cyjs = httpx.get(endpoint, params={"query": MET_GOODALE, "format": "cytoscape"})
+    names = {e["data"].get("name") for e in cyjs.json()["elements"]["nodes"]}
+    assert "Kirstjen Nielsen" in names
+
+
+def test_property_graph_format_on_select_is_400(endpoint: str) -> None:
+    response = httpx.get(endpoint, params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "format": "graphml"})
+    assert response.status_code == 400
+    assert "CONSTRUCT" in response.json()["message"]

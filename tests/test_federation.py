@@ -10,22 +10,19 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from tests.conftest import free_port, running
 
-from bordergraph.app import create_app
 from bordergraph.build import Built
 from bordergraph.mappings import link_health, mapping_files, read_table
 from bordergraph.paths import Paths
 from bordergraph.queries import Example, examples
 from bordergraph.settings import Settings
-from conftest import free_port
 
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 WD = "http://www.wikidata.org/entity/"
@@ -91,21 +88,8 @@ def wikidata(tmp_path_factory: pytest.TempPathFactory, linked: list[str]) -> Ite
 @pytest.fixture(scope="module")
 def federating(built: Built, wikidata: str) -> Iterator[str]:
     """SPARQL endpoint of a bordergraph server whose SERVICE allow-list holds the loopback fixture."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = Settings(rate=0, service_allow=(wikidata,))
-    app = create_app(built, public_url=f"{base}/sparql", settings=settings)
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"{base}/sparql"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with running(built, Settings(rate=0, service_allow=(wikidata,))) as (base, _):
+        yield f"{base}/sparql"
 
 
 def ask(endpoint: str, query: str) -> httpx.Response:

@@ -14,7 +14,7 @@ from sssom_pydantic.io import read_unprocessed, write_unprocessed
 
 from bordergraph.build import Built, InvalidDataError, build
 from bordergraph.cli import main
-from bordergraph.load import LoadError
+from bordergraph.loader import LoadError
 from bordergraph.mappings import (
     MAPPINGS_GRAPH,
     expand,

@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,11 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-import uvicorn
 from prometheus_client.parser import text_string_to_metric_families
+from tests.conftest import running
 
 from bordergraph import __version__
-from bordergraph.app import BordergraphRouter, create_app
+from bordergraph.app import BordergraphRouter
 from bordergraph.build import Built
 from bordergraph.settings import Settings
 
@@ -35,38 +34,17 @@ JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 TIMEOUT = 2.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
-def running(built: Built, settings: Settings) -> Iterator[tuple[str, BordergraphRouter]]:
+def serving(built: Built, settings: Settings) -> Iterator[tuple[str, BordergraphRouter]]:
     """A real uvicorn server with these settings: (endpoint URL, its SPARQL router)."""
-    port = _free_port()
-    app = create_app(built, settings=settings)
-    sparql: BordergraphRouter = app.state.sparql
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    assert sparql.pool.wait_ready(120), "the query workers did not start"
-    try:
-        yield f"http://127.0.0.1:{port}/sparql", sparql
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sparql.close()
+    with running(built, settings) as (base, sparql):
+        yield f"{base}/sparql", sparql
 
 
 @pytest.fixture(scope="module")
 def strict(built: Built) -> Iterator[tuple[str, BordergraphRouter]]:
     settings = Settings(timeout=TIMEOUT, concurrency=2, queue=0, rate=0, body_cap=4096, row_cap=10)
-    with running(built, settings) as server:
+    with serving(built, settings) as server:
         yield server
 
 
@@ -153,7 +131,7 @@ def test_a_query_that_crashes_the_engine_gets_500_and_the_service_carries_on(bui
         "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000,  # deeply nested groups
         "SELECT * WHERE { BIND(" + "1+" * 20000 + "1 AS ?x) }",  # flat, but a 20 000-deep expression tree
     ]
-    with running(built, settings) as (endpoint, sparql):
+    with serving(built, settings) as (endpoint, sparql):
         for query in crashers:
             before = set(sparql.pool.pids())
             response = httpx.post(
@@ -207,7 +185,7 @@ def test_row_cap_is_an_error_never_a_silent_truncation(strict: tuple[str, Border
 
 
 def test_per_client_rate_is_429_with_retry_after(built: Built) -> None:
-    with running(built, Settings(concurrency=1, rate=60, burst=3)) as (endpoint, _):
+    with serving(built, Settings(concurrency=1, rate=60, burst=3)) as (endpoint, _):
         statuses = [httpx.get(endpoint, params={"query": "ASK {}"}).status_code for _ in range(3)]
         limited = httpx.get(endpoint, params={"query": "ASK {}"})
         assert statuses == [200, 200, 200]
@@ -285,7 +263,7 @@ def test_service_is_refused_without_an_allow_list(endpoint: str, outside: str) -
 def test_service_to_an_allowed_endpoint_works(built: Built, endpoint: str, outside: str) -> None:
     """The allow-list names the shared test server; SERVICE reaches it, and only it."""
     settings = Settings(concurrency=2, rate=0, service_allow=(endpoint,))
-    with running(built, settings) as (federating, _):
+    with serving(built, settings) as (federating, _):
         query = f"SELECT ?m WHERE {{ SERVICE <{endpoint}> {{ ?m a <https://w3id.org/bordergraph/ontology#Meeting> }} }}"
         response = httpx.get(federating, params={"query": query}, headers=JSON_RESULTS)
         assert response.status_code == 200, response.text

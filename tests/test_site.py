@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
-from tests.conftest import free_port
+from tests.conftest import running
 
-from bordergraph.app import create_app
 from bordergraph.build import Built, build
 from bordergraph.describe import DATASET, partition_iri, subset_iri
 from bordergraph.prefixes import BASE
@@ -322,23 +318,8 @@ def test_query_ui_is_vendored_and_has_the_example_tabs(client: httpx.Client, bui
 def markup_server(paths: object) -> Iterator[str]:
     """A second server on the fixture whose meeting label holds a <script> element."""
     fixture = Path(__file__).parent / "data/valid/html-in-label/release-2018-goodale-nielsen.trig"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(
-        build(record_files=[fixture]), public_url=f"{base}/sparql", settings=Settings(rate=0, concurrency=1)
-    )
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield base
-    instance.should_exit = True
-    thread.join(timeout=10)
-    app.state.sparql.close()
+    with running(build(record_files=[fixture]), Settings(rate=0, concurrency=1)) as (base, _):
+        yield base
 
 
 def test_markup_in_labels_is_escaped_everywhere(markup_server: str) -> None:

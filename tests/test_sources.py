@@ -56,7 +56,7 @@ def test_a_changed_byte_is_caught(paths: Paths, built: Built, tmp_path) -> None:
     """Regression guard for the archive rule: validation recomputes every checksum."""
     import shutil
 
-    from bordergraph.load import load
+    from bordergraph.loader import load
     from bordergraph.validate import validate
 
     copy = tmp_path / "root"

@@ -21,13 +21,13 @@ from rdflib import RDF, Dataset, Graph
 from rdflib.namespace import SH
 
 from bordergraph.build import InvalidDataError, build
-from bordergraph.load import LoadError, Problem
+from bordergraph.loader import LoadError, Problem
 from bordergraph.prefixes import BG, OA
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 
-# Rules that Python, not SHACL or SPARQL, enforces (src/bordergraph/load.py and validate.py).
+# Rules that Python, not SHACL or SPARQL, enforces (src/bordergraph/loader.py and validate.py).
 PYTHON_RULES = {"syntax", "one-graph-per-file", "quote-in-source", "quote-offsets", "printed-string"}
 
 # Node shapes with a message that no fixture names in its "# expect:" line, and why.

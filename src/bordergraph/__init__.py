@@ -11,11 +11,9 @@ Importing the package stays cheap: rdflib, pyoxigraph and networkx load on the f
 
 from __future__ import annotations
 
-import sys
-import types
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -62,24 +60,5 @@ def to_networkx() -> nx.MultiDiGraph:
 
     return convert(project_store(_built().store))
 
-
-_API = {"load": load, "store": store}
-
-
-class _Package(types.ModuleType):
-    """Keep ``bordergraph.load``/``bordergraph.store`` the API functions.
-
-    Importing the submodules ``bordergraph.load`` and ``bordergraph.store`` makes Python set package
-    attributes of the same names; this keeps the functions there (``from bordergraph.load import x``
-    still reaches the module through ``sys.modules``).
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _API and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 __all__ = ["__version__", "load", "store", "to_networkx"]

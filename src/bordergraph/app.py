@@ -30,13 +30,14 @@ from starlette.routing import BaseRoute
 
 from bordergraph import __version__
 from bordergraph.build import Built
+from bordergraph.export import PROPERTY_GRAPH_FORMAT_NAMES, PROPERTY_GRAPH_FORMATS
 from bordergraph.guard import QueryRejectedError, inspect
 from bordergraph.limits import RateLimiter
 from bordergraph.metrics import Metrics, log_query
 from bordergraph.queries import example_queries
+from bordergraph.querystore import GRAPH_FORMATS, RESULT_FORMATS
 from bordergraph.reconcile import reconcile_router
 from bordergraph.settings import Settings
-from bordergraph.store import GRAPH_FORMATS, RESULT_FORMATS
 from bordergraph.worker import Job, NoWorkerError, QueryTimeoutError, WorkerDiedError, WorkerPool
 
 log = logging.getLogger("bordergraph.app")
@@ -284,11 +285,15 @@ class BordergraphRouter(SparqlRouter):
         default_graph = tuple(v for k, v in params if k == "default-graph-uri")
         named_graphs = tuple(v for k, v in params if k == "named-graph-uri")
         dataset_given = bool(default_graph or named_graphs)
+        # `format` picks a property-graph rendering of a CONSTRUCT/DESCRIBE answer. Other values
+        # (SPARQLWrapper sends format=json for Virtuoso) are hints for other servers: Accept governs.
+        formats = [v.lower() for k, v in params if k == "format" and v.lower() in PROPERTY_GRAPH_FORMAT_NAMES]
         return await self._query(
             request,
             query,
             default_graph if dataset_given else None,
             named_graphs if dataset_given else None,
+            PROPERTY_GRAPH_FORMAT_NAMES[formats[-1]] if formats else None,
         )
 
     async def _query(
@@ -297,6 +302,7 @@ class BordergraphRouter(SparqlRouter):
         query: str,
         default_graph: tuple[str, ...] | None,
         named_graphs: tuple[str, ...] | None,
+        property_graph: str | None = None,
     ) -> Response:
         started = time.monotonic()
         client = request.client.host if request.client else "?"
@@ -314,9 +320,13 @@ class BordergraphRouter(SparqlRouter):
                 # Several FROM graphs: evaluate them as the protocol's dataset, whose default graph is
                 # their RDF merge (see QueryStore._merged); the protocol and FROM name the same dataset.
                 default_graph, named_graphs = info.from_graphs, info.from_named
-            offered = list(GRAPH_FORMATS) if form in ("CONSTRUCT", "DESCRIBE") else list(RESULT_FORMATS)
+            graph_form = form in ("CONSTRUCT", "DESCRIBE")
+            if property_graph and not graph_form:
+                status = 400
+                return _error(400, "format=graphml, gexf or cytoscape applies to CONSTRUCT and DESCRIBE queries only")
+            offered = [*GRAPH_FORMATS, *PROPERTY_GRAPH_FORMATS] if graph_form else list(RESULT_FORMATS)
             accept = request.headers.get("accept")
-            media = negotiate(accept, offered)
+            media = property_graph or negotiate(accept, offered)
             if media is None:
                 status = 406
                 canonical = [

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bordergraph.load import Loaded, load
+from bordergraph.loader import Loaded, load
 from bordergraph.paths import Paths, find_paths
-from bordergraph.store import QueryStore
+from bordergraph.querystore import QueryStore
 from bordergraph.validate import Report, validate
 
 

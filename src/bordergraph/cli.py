@@ -14,7 +14,7 @@ import click
 
 from bordergraph import __version__
 from bordergraph.build import Built, InvalidDataError, build
-from bordergraph.load import LoadError
+from bordergraph.loader import LoadError
 from bordergraph.settings import Settings, split_iris
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2

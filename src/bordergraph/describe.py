@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from bordergraph import __version__
 from bordergraph.prefixes import BASE, PREFIXES
-from bordergraph.store import QueryStore
+from bordergraph.querystore import QueryStore
 
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 LABELS = (ox.NamedNode(PREFIXES["rdfs"] + "label"), ox.NamedNode(PREFIXES["skos"] + "prefLabel"))

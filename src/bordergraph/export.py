@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from bordergraph.build import Built
-    from bordergraph.store import QueryStore
+    from bordergraph.querystore import QueryStore
 
 # --------------------------------------------------------------------------------------------
 # What is written, and as what (VoID's void:dataDump and the manifest read these)
@@ -793,7 +793,7 @@ def _stamp_ontology(path: Path, version: str, date: dt.date) -> None:
 
 def _stamped(store: QueryStore, version: str, date: dt.date) -> QueryStore:
     """A copy of the store whose ontology states the release's version IRI and version."""
-    from bordergraph.store import QueryStore
+    from bordergraph.querystore import QueryStore
 
     owl = PREFIXES["owl"]
     ontology = ox.NamedNode(ONTOLOGY_IRI)

@@ -17,10 +17,10 @@ from urllib.parse import quote
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from bordergraph.load import Problem
+from bordergraph.loader import Problem
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BGG, PREFIXES
-from bordergraph.store import QueryStore
+from bordergraph.querystore import QueryStore
 
 MAPPINGS_GRAPH = BGG["mappings"]
 SSSOM = Namespace("https://w3id.org/sssom/")

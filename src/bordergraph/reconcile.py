@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bordergraph import __version__
 from bordergraph.prefixes import PREFIXES
-from bordergraph.store import QueryStore
+from bordergraph.querystore import QueryStore
 
 RECONCILE_PATH = "/reconcile"
 ID_SPACE = PREFIXES["bgr"]

@@ -17,9 +17,9 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SH
 from rdflib.term import Node
 
-from bordergraph.load import Loaded, Problem
+from bordergraph.loader import Loaded, Problem
 from bordergraph.prefixes import BG, OA, ONTOLOGY_GRAPH, SCHEMA
-from bordergraph.store import QueryStore
+from bordergraph.querystore import QueryStore
 
 
 @dataclass

@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
 
-from bordergraph.store import Answer, QueryStore
+from bordergraph.querystore import Answer, QueryStore
 
 log = logging.getLogger("bordergraph.worker")
 

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 if TYPE_CHECKING:
     from rdflib import Dataset
 
-log = logging.getLogger("bordergraph.store")
+log = logging.getLogger("bordergraph.querystore")
 
 #: SELECT/ASK answers, by media type (aliases after the registered type).
 RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
@@ -168,10 +168,16 @@ class QueryStore:
             else:
                 result = self.query(sparql, default_graph, named_graphs)
             if isinstance(result, ox.QueryTriples):
-                if media_type not in GRAPH_FORMATS:
-                    return Answer(406, message=f"a graph cannot be written as {media_type}")
                 counter = _Counter(result, row_cap)
-                body = _serialize_triples(counter, GRAPH_FORMATS[media_type])
+                if media_type in GRAPH_FORMATS:
+                    body = _serialize_triples(counter, GRAPH_FORMATS[media_type])
+                    return Answer(200, media_type, body, counter.count)
+                # Imported here: export builds on this module, so a top-level import would be a cycle.
+                from bordergraph.export import PROPERTY_GRAPH_FORMATS, property_graph_bytes
+
+                if media_type not in PROPERTY_GRAPH_FORMATS:
+                    return Answer(406, message=f"a graph cannot be written as {media_type}")
+                body = property_graph_bytes(list(counter), media_type)
                 return Answer(200, media_type, body, counter.count)
             if media_type not in RESULT_FORMATS:
                 return Answer(406, message=f"SELECT and ASK results cannot be written as {media_type}")
