@@ -113,7 +113,7 @@ def rss_mib() -> float:
 def run_phase(phase: str, store_path: str, out: str) -> None:
     """One phase in this (fresh) process; prints a JSON line of figures."""
     from bordergraph.export import project_store, write_property_graph, write_rdf_dumps
-    from bordergraph.store import QueryStore
+    from bordergraph.querystore import QueryStore
 
     store = QueryStore(ox.Store.read_only(store_path))
     before = rss_mib()

@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from bordergraph.app import create_app  # noqa: E402
 from bordergraph.build import Built  # noqa: E402
-from bordergraph.load import Loaded  # noqa: E402
+from bordergraph.loader import Loaded  # noqa: E402
 from bordergraph.paths import find_paths  # noqa: E402
+from bordergraph.querystore import QueryStore  # noqa: E402
 from bordergraph.settings import Settings  # noqa: E402
-from bordergraph.store import QueryStore  # noqa: E402
 from bordergraph.validate import Report  # noqa: E402
 
 
