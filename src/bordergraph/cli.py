@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -95,95 +96,34 @@ def build_command(root: Path | None, out: Path) -> None:
     click.echo(f"wrote {target} ({len(built.store)} quads in {len(built.store.graph_names())} named graphs)")
 
 
+def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A ``serve`` option for one Settings field: ``--row-cap`` ↔ ``BORDERGRAPH_ROW_CAP``, default from Settings."""
+    default = getattr(Settings, name, None)
+    if default is not None and "multiple" not in kwargs:
+        kwargs.setdefault("type", type(default))
+        kwargs.update(default=default, show_default=True)
+    return click.option(
+        f"--{name.replace('_', '-')}", envvar=f"BORDERGRAPH_{name.upper()}", show_envvar=True, help=help, **kwargs
+    )
+
+
 @main.command()
 @root_option
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    envvar="BORDERGRAPH_HOST",
-    show_envvar=True,
-    help="Interface to bind.",
+@setting("host", "Interface to bind.")
+@setting("port", "TCP port.")
+@setting(
+    "public_url", "Public URL of the SPARQL endpoint, for the service description (default: the URL each client used)."
 )
-@click.option("--port", default=8000, show_default=True, envvar="BORDERGRAPH_PORT", show_envvar=True, help="TCP port.")
-@click.option(
-    "--public-url",
-    envvar="BORDERGRAPH_PUBLIC_URL",
-    show_envvar=True,
-    help="Public URL of the SPARQL endpoint, for the service description (default: the URL each client used).",
-)
-@click.option(
-    "--timeout",
-    type=float,
-    default=Settings.timeout,
-    show_default=True,
-    envvar="BORDERGRAPH_TIMEOUT",
-    show_envvar=True,
-    help="Seconds a query may run; then its worker is killed and the client gets 504.",
-)
-@click.option(
-    "--row-cap",
-    type=int,
-    default=Settings.row_cap,
-    show_default=True,
-    envvar="BORDERGRAPH_ROW_CAP",
-    show_envvar=True,
-    help="Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) per answer; above it the client gets 422, never a "
-    "truncated answer.",
-)
-@click.option(
-    "--body-cap",
-    type=int,
-    default=Settings.body_cap,
-    show_default=True,
-    envvar="BORDERGRAPH_BODY_CAP",
-    show_envvar=True,
-    help="Largest request body or query string in bytes; above it: 413.",
-)
-@click.option(
-    "--concurrency",
-    type=int,
-    default=Settings.concurrency,
-    show_default=True,
-    envvar="BORDERGRAPH_CONCURRENCY",
-    show_envvar=True,
-    help="Query worker processes (queries evaluated at once).",
-)
-@click.option(
-    "--queue",
-    type=int,
-    default=Settings.queue,
-    show_default=True,
-    envvar="BORDERGRAPH_QUEUE",
-    show_envvar=True,
-    help="Queries that may wait for a worker; beyond that: 503 with Retry-After.",
-)
-@click.option(
-    "--rate",
-    type=float,
-    default=Settings.rate,
-    show_default=True,
-    envvar="BORDERGRAPH_RATE",
-    show_envvar=True,
-    help="Queries per minute per client address (0: unlimited); above it: 429 with Retry-After.",
-)
-@click.option(
-    "--burst",
-    type=int,
-    default=Settings.burst,
-    show_default=True,
-    envvar="BORDERGRAPH_BURST",
-    show_envvar=True,
-    help="Queries a client may send at once before --rate applies.",
-)
-@click.option(
-    "--service-allow",
-    multiple=True,
-    envvar="BORDERGRAPH_SERVICE_ALLOW",
-    show_envvar=True,
-    help="A SPARQL endpoint IRI that SERVICE may call (repeatable; the variable takes IRIs separated by spaces). "
-    "Default: none, SERVICE is refused.",
-)
+@setting("timeout", "Seconds a query may run; then its worker is killed and the client gets 504.")
+@setting("row_cap", "Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) per answer; above it the client gets 422, "
+         "never a truncated answer.")  # fmt: skip
+@setting("body_cap", "Largest request body or query string in bytes; above it: 413.")
+@setting("concurrency", "Query worker processes (queries evaluated at once).")
+@setting("queue", "Queries that may wait for a worker; beyond that: 503 with Retry-After.")
+@setting("rate", "Queries per minute per client address (0: unlimited); above it: 429 with Retry-After.", type=float)
+@setting("burst", "Queries a client may send at once before --rate applies.")
+@setting("service_allow", "A SPARQL endpoint IRI that SERVICE may call (repeatable; the variable takes IRIs "
+         "separated by spaces). Default: none, SERVICE is refused.", multiple=True)  # fmt: skip
 def serve(
     root: Path | None,
     host: str,
