@@ -433,3 +433,43 @@ def test_release_refuses_a_version_that_is_a_path(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "not a plain version" in result.stderr
     assert not (tmp_path.parent / "escape").exists()
+
+
+def test_blank_node_labels_are_stable_and_isomorphic_for_trees_and_the_rdfc_fallback(tmp_path: Path) -> None:
+    """Twin trees, twin roots, a shared blank node and a cycle: same lines whatever the input order and ids."""
+    import random
+
+    from bordergraph.export import _canonical
+
+    def e(local: str) -> ox.NamedNode:
+        return ox.NamedNode("http://example.org/" + local)
+
+    def data(seed: int) -> list[ox.Quad]:
+        rnd = random.Random(seed)  # noqa: S311 - a shuffle, not a secret
+        ids = iter(rnd.sample(range(10**6), 20))
+
+        def b() -> ox.BlankNode:
+            return ox.BlankNode(f"x{next(ids)}")
+
+        g, g2, one, two = e("g"), e("g2"), ox.Literal("1"), ox.Literal("2")
+        quads: list[tuple[Any, Any, Any, Any]] = []
+        for _ in range(2):  # interchangeable trees under one IRI, and interchangeable root blank nodes
+            t, c, r, rc = b(), b(), b(), b()
+            quads += [(e("a"), e("p"), t, g), (t, e("q"), c, g), (c, e("v"), one, g)]
+            quads += [(r, e("q"), rc, g), (rc, e("v"), two, g)]
+        shared, child, parent, x, y = b(), b(), b(), b(), b()
+        quads += [(e("a"), e("p"), shared, g), (e("b"), e("p"), shared, g), (shared, e("q"), child, g)]
+        quads += [(child, e("v"), one, g), (e("c"), e("r"), parent, g), (parent, e("s"), shared, g2)]
+        quads += [(x, e("n"), y, g), (y, e("n"), x, g), (e("f"), e("p"), b(), g2), (e("d"), e("m"), e("e"), g)]
+        shuffled = [ox.Quad(*q) for q in quads]
+        rnd.shuffle(shuffled)
+        return shuffled
+
+    outputs = []
+    for seed in range(4):
+        quads = data(seed)
+        lines = sorted(f"{s} {p} {o} {g} ." for g, s, p, o in _canonical(iter(quads), tmp_path))
+        assert canonical(list(ox.parse("\n".join(lines), format=ox.RdfFormat.N_QUADS))) == canonical(quads)
+        outputs.append(lines)
+    assert all(lines == outputs[0] for lines in outputs)
+    assert list(tmp_path.iterdir()) == [], "the scratch database is removed"

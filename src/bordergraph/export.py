@@ -1,26 +1,31 @@
 """Everything users download: RDF dumps, the one property-graph projection and its writers, checksums, releases.
 
-The RDF dumps stream from the store through an on-disk sort, so memory stays flat as the data grows.
-Every property-graph file (GraphML, GEXF, Cytoscape.js JSON, Neo4j CSV, Cypher) is written from the
-same ``PropertyGraph``, which the endpoint can also build from a CONSTRUCT result (``project_triples``).
+The RDF dumps stream from the store through an on-disk sort, blank nodes labelled canonically in a
+scratch SQLite database, so memory stays flat as the data grows (bench/export_1m.py measures it).
+Every property-graph file (GraphML, GEXF, Cytoscape.js JSON, Neo4j CSV, Cypher) is written by a
+streaming writer from the one projection, ``StreamedGraph``: on disk for exports, materialised as a
+``PropertyGraph`` for ``to_networkx`` and the endpoint's CONSTRUCT results (``project_triples``).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import heapq
 import io
 import json
 import re
 import shutil
+import sqlite3
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 
@@ -162,11 +167,48 @@ class Edge:
 
 @dataclass
 class PropertyGraph:
-    """Nodes, edges and the type of each attribute (``str``, ``int``, ``float`` or ``bool``)."""
+    """Nodes, edges and the type of each attribute (``str``, ``int``, ``float`` or ``bool``), in memory."""
 
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     attr_types: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def node_count(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.edges)
+
+    @property
+    def has_start(self) -> bool:
+        return any(n.start for n in self.nodes.values()) or any(e.start for e in self.edges)
+
+    def iter_nodes(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def iter_edges(self) -> Iterator[Edge]:
+        return iter(self.edges)
+
+
+class GraphSource(Protocol):
+    """What every writer reads: a ``PropertyGraph`` in memory, or a ``StreamedGraph`` on disk."""
+
+    attr_types: dict[str, str]
+
+    @property
+    def node_count(self) -> int: ...
+
+    @property
+    def edge_count(self) -> int: ...
+
+    @property
+    def has_start(self) -> bool: ...
+
+    def iter_nodes(self) -> Iterator[Node]: ...
+
+    def iter_edges(self) -> Iterator[Edge]: ...
 
 
 def _key(term: Any) -> str:
@@ -201,6 +243,196 @@ def _convert(kind: str, lexical: str) -> Scalar:
     return lexical
 
 
+def _sqlite(path: str) -> sqlite3.Connection:
+    """A scratch SQLite database: no journal, no fsync, a bounded page cache (it spills to disk beyond it)."""
+    db = sqlite3.connect(path)
+    db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32768;")
+    return db
+
+
+class _Joined:
+    """SQLite aggregate: the distinct values, sorted, joined with `` | ``."""
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+
+    def step(self, value: str) -> None:
+        self.values.add(value)
+
+    def finalize(self) -> str:
+        return " | ".join(sorted(self.values))
+
+
+_term_name = functools.lru_cache(maxsize=4096)(lambda iri: term_name(iri))
+_DATES = {XSD + "date", XSD + "dateTime"}
+_ARCS = (
+    "SELECT q.p, q.kind, q.o, q.lk, q.dt, q.g, n.id IS NOT NULL FROM quads q "
+    "LEFT JOIN nodes n ON q.kind = 0 AND n.id = q.o WHERE q.s = ?"
+)
+
+
+def _projection_rows(quads: Iterable[ox.Quad | ox.Triple]) -> Iterator[tuple[Any, ...]]:
+    """One row per quad: subject key, is-blank, predicate, object kind (0 IRI, 1 blank, 2 literal) and value."""
+    for quad in quads:
+        named = isinstance(quad, ox.Quad) and isinstance(quad.graph_name, ox.NamedNode)
+        g_name = quad.graph_name.value if named else ""  # type: ignore[union-attr]
+        s, p, o = quad.subject, quad.predicate.value, quad.object
+        blank = isinstance(s, ox.BlankNode)
+        if isinstance(o, ox.Literal):
+            kind, lexical = _literal(o)
+            yield _key(s), blank, p, 2, lexical, kind, o.datatype.value, g_name
+        elif isinstance(o, ox.BlankNode):
+            yield _key(s), blank, p, 1, _key(o), None, None, g_name
+        else:
+            yield _key(s), blank, p, 0, o.value if isinstance(o, ox.NamedNode) else str(o), None, None, g_name
+
+
+class StreamedGraph:
+    """The projection, built in SQLite: on disk for exports (memory stays flat), in memory otherwise.
+
+    Nodes come out sorted by IRI and edges by (source, relation, target, graph), decoded one at a
+    time, so writers can stream them; ``project_quads`` materialises the same rows as a
+    ``PropertyGraph``. Use as a context manager (the database is closed on exit).
+    """
+
+    def __init__(self, quads: Iterable[ox.Quad | ox.Triple], path: str | Path = ":memory:") -> None:
+        self.db = _sqlite(str(path))
+        self.db.create_function("is_node", 1, _is_node_iri, deterministic=True)
+        self.db.create_aggregate("joined", 1, _Joined)  # type: ignore[arg-type]
+        self.db.executescript(
+            "CREATE TABLE quads(s TEXT, sb INTEGER, p TEXT, kind INTEGER, o TEXT, lk TEXT, dt TEXT, g TEXT);"
+            "CREATE TABLE nodes(id TEXT PRIMARY KEY) WITHOUT ROWID;"
+            "CREATE TABLE records(id TEXT, data TEXT);"
+            "CREATE TABLE edges(source TEXT, rel TEXT, target TEXT, g TEXT, start TEXT);"
+        )
+        self.db.executemany("INSERT INTO quads VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _projection_rows(quads))
+        self.db.executescript("CREATE INDEX quads_s ON quads(s); CREATE INDEX quads_o ON quads(o) WHERE kind = 1;")
+        self.releases = dict(
+            (o, s)
+            for s, o in self.db.execute(
+                "SELECT s, o FROM quads WHERE p = ? AND kind = 0 ORDER BY rowid", (SOURCE_GRAPH,)
+            )
+        )
+        self.db.execute(
+            "CREATE TABLE quotes AS SELECT g, o AS body, joined(s) AS quote FROM quads "
+            "WHERE p = ? AND kind = 0 GROUP BY g, o",
+            (OA_HAS_BODY,),
+        )
+        self.db.execute("CREATE INDEX quotes_body ON quotes(body, g)")
+        # Nodes: IRIs outside the vocabulary and blank nodes nothing points to; then what those (and
+        # blank nodes) point to.
+        self.db.execute(
+            "INSERT OR IGNORE INTO nodes SELECT s FROM quads q WHERE CASE WHEN q.sb THEN NOT EXISTS "
+            "(SELECT 1 FROM quads b WHERE b.kind = 1 AND b.o = q.s) ELSE is_node(q.s) END"
+        )
+        self.db.execute(
+            "INSERT OR IGNORE INTO nodes SELECT q.o FROM quads q WHERE q.kind = 0 AND q.p != ? AND is_node(q.o) "
+            "AND (q.sb OR q.s IN (SELECT id FROM nodes))",
+            (RDF_TYPE,),
+        )
+        self.attr_types: dict[str, str] = {}
+        self._has_start = False
+        self._walk()
+        self._node_count = self.db.execute("SELECT count(*) FROM records").fetchone()[0]
+        self._edge_count = self.db.execute("SELECT count(*) FROM edges").fetchone()[0]
+
+    def _walk(self) -> None:
+        """Each node's attributes and edges, its blank nodes folded in (one record per node, in IRI order)."""
+        kinds: dict[str, set[str]] = defaultdict(set)
+        arcs = self.db.cursor()
+        writer = self.db.cursor()
+        for (node_id,) in self.db.execute("SELECT id FROM nodes ORDER BY id"):
+            attrs: dict[str, set[tuple[str, str]]] = defaultdict(set)
+            edge_keys: set[tuple[str, str, str]] = set()
+            dates: dict[str, list[str]] = defaultdict(list)
+            stack: list[tuple[str, str, frozenset[str]]] = [(node_id, "", frozenset({node_id}))]
+            while stack:
+                subject, path, seen = stack.pop()
+                for p, kind, o, lk, datatype, g, is_node in arcs.execute(_ARCS, (subject,)).fetchall():
+                    name = path + _term_name(p)
+                    if kind == 2:
+                        attrs[name].add((lk, o))
+                        if not path and datatype in _DATES:
+                            dates[p].append(o[:10])
+                    elif kind == 1:  # a blank object is pointed to, so never a node: fold it in
+                        if o not in seen:
+                            stack.append((o, name + ".", seen | {o}))
+                    elif p == RDF_TYPE and not path:
+                        attrs["\0type"].add(("str", o))
+                    elif is_node:
+                        edge_keys.add((name, o, g))
+                    else:
+                        attrs[name].add(("str", curie(o)))
+            for name, vals in attrs.items():
+                kinds[name].update({k for k, _ in vals} if len(vals) == 1 else {"str"})
+            type_iris = sorted(v for _, v in attrs.pop("\0type", set()))
+            own = sorted(type_iris, key=lambda iri: (not iri.startswith(PREFIXES["bg"]), iri))
+            label = _first_value(attrs, [RDFS_LABEL, *LABEL_PREDICATES]) or curie(node_id)
+            attrs.pop("rdfs_label", None)
+            start = next((min(dates[p]) for p in START_PREDICATES if dates.get(p)), None)
+            self._has_start = self._has_start or start is not None
+            record = [
+                label,
+                local_name(own[0]) if own else "Resource",
+                [local_name(t) for t in own],
+                start,
+                [[name, sorted(lex for _, lex in vals)] for name, vals in sorted(attrs.items())],
+            ]
+            writer.execute("INSERT INTO records VALUES (?, ?)", (node_id, json.dumps(record, ensure_ascii=False)))
+            writer.executemany(
+                "INSERT INTO edges VALUES (?, ?, ?, ?, ?)", [(node_id, n, t, g, start) for n, t, g in edge_keys]
+            )
+        self.attr_types = {name: _unify(k) for name, k in sorted(kinds.items()) if not name.startswith("\0")}
+        self.attr_types.pop("rdfs_label", None)
+
+    @property
+    def node_count(self) -> int:
+        return int(self._node_count)
+
+    @property
+    def edge_count(self) -> int:
+        return int(self._edge_count)
+
+    @property
+    def has_start(self) -> bool:
+        return self._has_start
+
+    def iter_nodes(self) -> Iterator[Node]:
+        for node_id, data in self.db.execute("SELECT id, data FROM records ORDER BY rowid"):
+            label, type_, types, start, attrs = json.loads(data)
+            flat: dict[str, Scalar] = {}
+            for name, lexicals in attrs:
+                kind = self.attr_types[name]
+                flat[name] = _convert(kind, lexicals[0]) if len(lexicals) == 1 else " | ".join(lexicals)
+            yield Node(id=node_id, label=label, type=type_, types=tuple(types), start=start, attrs=flat)
+
+    def iter_edges(self) -> Iterator[Edge]:
+        rows = self.db.execute(
+            "SELECT e.source, e.rel, e.target, e.g, e.start, q.quote FROM edges e "
+            "LEFT JOIN quotes q ON q.body = e.source AND q.g = e.g ORDER BY e.source, e.rel, e.target, e.g"
+        )
+        for index, (source, rel, target, g, start, quote) in enumerate(rows):
+            yield Edge(
+                id=f"e{index}",
+                source=source,
+                target=target,
+                relation=rel,
+                graph=g,
+                release=self.releases.get(g, ""),
+                quote=quote or "",
+                start=start,
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> StreamedGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def project_quads(quads: Iterable[ox.Quad | ox.Triple]) -> PropertyGraph:
     """Project RDF onto a property graph; the one projection every property-graph writer uses.
 
@@ -210,95 +442,13 @@ def project_quads(quads: Iterable[ox.Quad | ox.Triple]) -> PropertyGraph:
     (and edges), named by the property path (``oa_hasTarget.oa_hasSelector.oa_exact``). Edges carry
     the named graph they are asserted in, its source release, and the annotations quoting their subject.
     Several values of one attribute are joined with `` | `` so that every format can hold them.
+
+    This is ``StreamedGraph`` (in an in-memory database) materialised; exports stream it from disk instead.
     """
-    arcs: dict[str, list[tuple[str, Any, str]]] = defaultdict(list)
-    pointed_to: set[str] = set()
-    quotes: dict[tuple[str, str], set[str]] = defaultdict(set)
-    releases: dict[str, str] = {}
-    for quad in quads:
-        named = isinstance(quad, ox.Quad) and isinstance(quad.graph_name, ox.NamedNode)
-        g_name = quad.graph_name.value if named else ""  # type: ignore[union-attr]
-        s, p, o = _key(quad.subject), quad.predicate.value, quad.object
-        arcs[s].append((p, o, g_name))
-        if isinstance(o, ox.BlankNode):
-            pointed_to.add(_key(o))
-        elif isinstance(o, ox.NamedNode):
-            if p == OA_HAS_BODY:
-                quotes[(g_name, o.value)].add(s)
-            elif p == SOURCE_GRAPH:
-                releases[o.value] = s
-    node_ids = {s for s in arcs if (s not in pointed_to if s.startswith("_:") else _is_node_iri(s))}
-    for s in [s for s in arcs if s in node_ids or s.startswith("_:")]:  # what nodes and their blank nodes point to
-        for p, o, _g in arcs[s]:
-            if isinstance(o, ox.NamedNode) and p != RDF_TYPE and _is_node_iri(o.value):
-                node_ids.add(o.value)
-
-    values: dict[str, dict[str, set[tuple[str, str]]]] = {}
-    edge_keys: set[tuple[str, str, str, str]] = set()
-    for node in node_ids:
-        attrs: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        stack: list[tuple[str, str, frozenset[str]]] = [(node, "", frozenset({node}))]
-        while stack:
-            subject, path, seen = stack.pop()
-            for p, o, g in arcs.get(subject, ()):
-                name = path + term_name(p)
-                if isinstance(o, ox.Literal):
-                    attrs[name].add(_literal(o))
-                elif isinstance(o, ox.BlankNode):
-                    child = _key(o)
-                    if child in node_ids:
-                        edge_keys.add((node, name, child, g))
-                    elif child not in seen:
-                        stack.append((child, name + ".", seen | {child}))
-                elif p == RDF_TYPE and not path:
-                    attrs["\0type"].add(("str", o.value))
-                elif o.value in node_ids:
-                    edge_keys.add((node, name, o.value, g))
-                else:
-                    attrs[name].add(("str", curie(o.value)))
-        values[node] = attrs
-
-    pg = PropertyGraph()
-    kinds: dict[str, set[str]] = defaultdict(set)
-    for attrs in values.values():
-        for name, vals in attrs.items():
-            kinds[name].update({k for k, _ in vals} if len(vals) == 1 else {"str"})
-    pg.attr_types = {name: _unify(k) for name, k in sorted(kinds.items()) if not name.startswith("\0")}
-    pg.attr_types.pop("rdfs_label", None)
-    for node_id in sorted(node_ids):
-        attrs = values[node_id]
-        type_iris = sorted(v for _, v in attrs.pop("\0type", set()))
-        own = sorted(type_iris, key=lambda iri: (not iri.startswith(PREFIXES["bg"]), iri))
-        label = _first_value(attrs, [RDFS_LABEL, *LABEL_PREDICATES]) or curie(node_id)
-        attrs.pop("rdfs_label", None)
-        start = _start(node_id, arcs)
-        flat: dict[str, Scalar] = {}
-        for name, vals in sorted(attrs.items()):
-            kind = pg.attr_types[name]
-            lexicals = sorted(lex for _, lex in vals)
-            flat[name] = _convert(kind, lexicals[0]) if len(lexicals) == 1 else " | ".join(lexicals)
-        pg.nodes[node_id] = Node(
-            id=node_id,
-            label=label,
-            type=local_name(own[0]) if own else "Resource",
-            types=tuple(local_name(t) for t in own),
-            start=start,
-            attrs=flat,
+    with StreamedGraph(quads) as graph:
+        return PropertyGraph(
+            nodes={n.id: n for n in graph.iter_nodes()}, edges=list(graph.iter_edges()), attr_types=graph.attr_types
         )
-    for index, (source, rel, target, g) in enumerate(sorted(edge_keys)):
-        pg.edges.append(
-            Edge(
-                id=f"e{index}",
-                source=source,
-                target=target,
-                relation=rel,
-                graph=g,
-                release=releases.get(g, ""),
-                quote=" | ".join(sorted(quotes.get((g, source), ()))),
-                start=pg.nodes[source].start,
-            )
-        )
-    return pg
 
 
 def _unify(kinds: set[str]) -> str:
@@ -319,19 +469,6 @@ def _first_value(attrs: dict[str, set[tuple[str, str]]], predicates: list[str]) 
     return None
 
 
-def _start(node_id: str, arcs: dict[str, list[tuple[str, Any, str]]]) -> str | None:
-    """The first xsd:date (or the date of an xsd:dateTime) among the start properties."""
-    for predicate in START_PREDICATES:
-        dates = sorted(
-            o.value[:10]
-            for p, o, _g in arcs.get(node_id, ())
-            if p == predicate and isinstance(o, ox.Literal) and o.datatype.value in {XSD + "date", XSD + "dateTime"}
-        )
-        if dates:
-            return dates[0]
-    return None
-
-
 def project_triples(triples: Iterable[ox.Triple | ox.Quad]) -> PropertyGraph:
     """The projection of a CONSTRUCT or DESCRIBE result (edges then carry no graph)."""
     return project_quads(triples)
@@ -344,11 +481,17 @@ def named_quads(store: QueryStore) -> Iterator[ox.Quad]:
 
 
 def project_store(store: QueryStore) -> PropertyGraph:
+    """The projection of the whole store, in memory (``bordergraph.to_networkx()``, tests)."""
     return project_quads(named_quads(store))
 
 
 # --------------------------------------------------------------------------------------------
 # Property-graph writers
+#
+# Hand-written and streaming: each reads nodes and edges one at a time and writes them out, so an
+# export holds one node in memory, not the graph. networkx's GraphML and GEXF writers build the
+# whole document as an ElementTree first (about 3 GB at 1 M triples); the files written here read
+# back into networkx with the same nodes, edges and attributes (the tests check it).
 # --------------------------------------------------------------------------------------------
 
 
@@ -358,74 +501,181 @@ def to_networkx(pg: PropertyGraph) -> nx.MultiDiGraph:
 
     graph = nx.MultiDiGraph(name="bordergraph")
     for node in pg.nodes.values():
-        data: dict[str, Scalar] = {"label": node.label, "type": node.type, "types": ";".join(node.types)}
-        if node.start:
-            data["start"] = node.start
-        data.update(node.attrs)
-        graph.add_node(node.id, **data)
+        graph.add_node(node.id, **_node_data(node))
     for edge in pg.edges:
-        data = {"label": edge.relation, "relation": edge.relation, "graph": edge.graph, "release": edge.release}
-        data["quote"] = edge.quote
-        if edge.start:
-            data["start"] = edge.start
-        graph.add_edge(edge.source, edge.target, key=edge.id, **data)
+        graph.add_edge(edge.source, edge.target, key=edge.id, **_edge_data(edge))
     return graph
 
 
-def write_graphml(pg: PropertyGraph) -> bytes:
+def _node_data(node: Node) -> dict[str, Scalar]:
+    data: dict[str, Scalar] = {"label": node.label, "type": node.type, "types": ";".join(node.types)}
+    if node.start:
+        data["start"] = node.start
+    data.update(node.attrs)
+    return data
+
+
+def _edge_data(edge: Edge) -> dict[str, Scalar]:
+    data: dict[str, Scalar] = {"label": edge.relation, "relation": edge.relation, "graph": edge.graph}
+    data["release"], data["quote"] = edge.release, edge.quote
+    if edge.start:
+        data["start"] = edge.start
+    return data
+
+
+def _text(value: str) -> str:
+    return escape(value)
+
+
+def _attr(value: str) -> str:
+    return escape(value, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def _xml_value(value: Scalar) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_GRAPHML_TYPES = {"str": "string", "int": "long", "float": "double", "bool": "boolean"}
+_GEXF_TYPES = _GRAPHML_TYPES
+_NODE_BASE = {"label": "str", "type": "str", "types": "str", "start": "str"}
+_EDGE_KEYS = ["label", "relation", "graph", "release", "quote", "start"]
+
+
+def _node_keys(graph: GraphSource) -> dict[str, str]:
+    """Node attribute name → kind, as ``_node_data`` builds them (attributes override the fixed ones)."""
+    return _NODE_BASE | graph.attr_types
+
+
+def stream_graphml(graph: GraphSource, out: TextIO) -> None:
     """GraphML with a ``label`` key (Gephi, yEd) and a ``name`` key (Cytoscape's default label column)."""
-    import networkx as nx
+    out.write(
+        "<?xml version='1.0' encoding='utf-8'?>\n"
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+        'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+    )
+    keys = [(name, "node", kind) for name, kind in _node_keys(graph).items()] + [("name", "node", "str")]
+    keys += [(name, "edge", "str") for name in _EDGE_KEYS] + [("name", "graph", "str")]
+    for name, scope, kind in keys:
+        out.write(
+            f'  <key id="{_attr(name)}" for="{scope}" attr.name="{_attr(name)}" attr.type="{_GRAPHML_TYPES[kind]}" />\n'
+        )
+    out.write('  <graph edgedefault="directed">\n')
+    for node in graph.iter_nodes():
+        out.write(f'    <node id="{_attr(node.id)}">\n')
+        for name, value in (_node_data(node) | {"name": node.label}).items():
+            out.write(f'      <data key="{_attr(name)}">{_text(_xml_value(value))}</data>\n')
+        out.write("    </node>\n")
+    for edge in graph.iter_edges():
+        out.write(f'    <edge source="{_attr(edge.source)}" target="{_attr(edge.target)}" id="{_attr(edge.id)}">\n')
+        for name, value in _edge_data(edge).items():
+            out.write(f'      <data key="{name}">{_text(_xml_value(value))}</data>\n')
+        out.write("    </edge>\n")
+    out.write('    <data key="name">bordergraph</data>\n  </graph>\n</graphml>\n')
 
-    graph = to_networkx(pg)
-    for node_id, data in graph.nodes(data=True):
-        data["name"] = pg.nodes[node_id].label
-    buffer = io.BytesIO()
-    nx.write_graphml(graph, buffer, encoding="utf-8", named_key_ids=True, edge_id_from_attribute=None)
-    return buffer.getvalue()
 
-
-def write_gexf(pg: PropertyGraph) -> bytes:
+def stream_gexf(graph: GraphSource, out: TextIO) -> None:
     """GEXF 1.2 for Gephi; nodes and edges with a date get ``start`` so the timeline works."""
-    import networkx as nx
+    node_keys = {name: kind for name, kind in _node_keys(graph).items() if name not in {"label", "start"}}
+    node_ids = {name: str(i) for i, name in enumerate(node_keys)}
+    edge_keys = {"relation": "str", "graph": "str", "release": "str", "quote": "str", "networkx_key": "str"}
+    edge_ids = {name: str(i + len(node_ids)) for i, name in enumerate(edge_keys)}
+    mode = ' mode="dynamic" name="bordergraph" timeformat="date"' if graph.has_start else ""
+    mode = mode or ' mode="static" name="bordergraph"'
+    out.write(
+        "<?xml version='1.0' encoding='utf-8'?>\n"
+        '<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">\n'
+        f'  <meta lastmodifieddate="{dt.date.today().isoformat()}">\n'
+        "    <creator>bordergraph</creator>\n  </meta>\n"
+        f'  <graph defaultedgetype="directed"{mode}>\n'
+    )
+    for cls, keys, ids in (("edge", edge_keys, edge_ids), ("node", node_keys, node_ids)):
+        out.write(f'    <attributes mode="static" class="{cls}">\n')
+        for name, kind in keys.items():
+            out.write(f'      <attribute id="{ids[name]}" title="{_attr(name)}" type="{_GEXF_TYPES[kind]}" />\n')
+        out.write("    </attributes>\n")
+    out.write("    <nodes>\n")
+    for node in graph.iter_nodes():
+        data = _node_data(node)
+        label, start = data.pop("label"), data.pop("start", None)
+        when = f' start="{_attr(str(start))}"' if start is not None else ""
+        out.write(f'      <node id="{_attr(node.id)}" label="{_attr(str(label))}"{when}>\n        <attvalues>\n')
+        for name, value in data.items():
+            out.write(f'          <attvalue for="{node_ids[name]}" value="{_attr(_xml_value(value))}" />\n')
+        out.write("        </attvalues>\n      </node>\n")
+    out.write("    </nodes>\n    <edges>\n")
+    for edge in graph.iter_edges():
+        data = _edge_data(edge)
+        label, start = data.pop("label"), data.pop("start", None)
+        data["networkx_key"] = edge.id
+        when = f' start="{_attr(str(start))}"' if start is not None else ""
+        out.write(
+            f'      <edge source="{_attr(edge.source)}" target="{_attr(edge.target)}" id="{edge.id[1:]}" '
+            f'label="{_attr(str(label))}"{when}>\n        <attvalues>\n'
+        )
+        for name, value in data.items():
+            out.write(f'          <attvalue for="{edge_ids[name]}" value="{_attr(_xml_value(value))}" />\n')
+        out.write("        </attvalues>\n      </edge>\n")
+    out.write("    </edges>\n  </graph>\n</gexf>\n")
 
-    buffer = io.BytesIO()
-    nx.write_gexf(to_networkx(pg), buffer, encoding="utf-8")
-    return buffer.getvalue()
 
+def stream_cytoscape(graph: GraphSource, out: TextIO) -> None:
+    """Cytoscape.js JSON (``elements`` of ``data``), also what Cytoscape desktop imports as .cyjs.
 
-def write_cytoscape(pg: PropertyGraph) -> bytes:
-    """Cytoscape.js JSON (``elements`` of ``data``), also what Cytoscape desktop imports as .cyjs."""
-    nodes = []
-    for n in pg.nodes.values():
-        data: dict[str, Any] = {"id": n.id, "name": n.label, "label": n.label, "type": n.type, "types": list(n.types)}
-        if n.start:
-            data["start"] = n.start
-        data.update(n.attrs)
-        nodes.append({"data": data})
-    edges = [
-        {
-            "data": {
-                "id": e.id,
-                "source": e.source,
-                "target": e.target,
-                "interaction": e.relation,
-                "label": e.relation,
-                "graph": e.graph,
-                "release": e.release,
-                "quote": e.quote,
-            }
-            | ({"start": e.start} if e.start else {})
-        }
-        for e in pg.edges
-    ]
+    The bytes are those of ``json.dumps(document, indent=1)``, written one element at a time.
+    """
     document = {
         "format_version": "1.0",
         "generated_by": "bordergraph",
         "target_cytoscapejs_version": "~3",
         "data": {"name": "bordergraph"},
-        "elements": {"nodes": nodes, "edges": edges},
+        "elements": {"nodes": ["\0"], "edges": ["\0"]},
     }
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    head, middle, tail = json.dumps(document, ensure_ascii=False, indent=1).split('"\\u0000"')
+    item_indent = "\n" + head.rsplit("\n", 1)[1]
+    close = middle.split("]", 1)[0] + "]"  # the line break and indent before a list's closing bracket
+
+    def write_list(items: Iterator[dict[str, Any]]) -> None:
+        first = True
+        for item in items:
+            text = json.dumps(item, ensure_ascii=False, indent=1).replace("\n", item_indent)
+            out.write(("" if first else ",") + item_indent + text)
+            first = False
+        out.write("]" if first else close)  # json.dumps writes an empty list as []
+
+    out.write(head[: -len(item_indent)])
+    write_list({"data": _cytoscape_node(n)} for n in graph.iter_nodes())
+    out.write(middle[len(close) : -len(item_indent)])
+    write_list({"data": _cytoscape_edge(e)} for e in graph.iter_edges())
+    out.write(tail[len(close) :])
+
+
+def _cytoscape_node(n: Node) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": n.id, "name": n.label, "label": n.label, "type": n.type, "types": list(n.types)}
+    if n.start:
+        data["start"] = n.start
+    data.update(n.attrs)
+    return data
+
+
+def _cytoscape_edge(e: Edge) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": e.id,
+        "source": e.source,
+        "target": e.target,
+        "interaction": e.relation,
+        "label": e.relation,
+        "graph": e.graph,
+        "release": e.release,
+        "quote": e.quote,
+    }
+    if e.start:
+        data["start"] = e.start
+    return data
 
 
 NEO4J_TYPES = {"int": ":long", "float": ":double", "bool": ":boolean", "str": ""}
@@ -439,29 +689,31 @@ def _csv_value(value: Scalar | None) -> str:
     return str(value)
 
 
-def write_neo4j_csv(pg: PropertyGraph) -> tuple[bytes, bytes]:
-    """``nodes.csv`` and ``edges.csv`` in the header format of ``neo4j-admin database import``.
+def stream_neo4j_nodes(graph: GraphSource, out: TextIO) -> None:
+    """``nodes.csv`` in the header format of ``neo4j-admin database import``.
 
     Every node has the label ``Resource`` plus its types; ``iri`` is the import ID and a property.
     Written by hand: the header format is Neo4j's own, and the csv module does the quoting.
     """
-    attr_names = list(pg.attr_types)
-    nodes, edges = io.StringIO(), io.StringIO()
-    writer = csv.writer(nodes, lineterminator="\n")
+    attr_names = list(graph.attr_types)
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["iri:ID", "label", "type", ":LABEL", "start:date"]
-        + [f"{name}{NEO4J_TYPES[pg.attr_types[name]]}" for name in attr_names]
+        + [f"{name}{NEO4J_TYPES[graph.attr_types[name]]}" for name in attr_names]
     )
-    for n in pg.nodes.values():
+    for n in graph.iter_nodes():
         labels = ";".join(dict.fromkeys(["Resource", *n.types]))
         writer.writerow(
             [n.id, n.label, n.type, labels, n.start or ""] + [_csv_value(n.attrs.get(a)) for a in attr_names]
         )
-    writer = csv.writer(edges, lineterminator="\n")
+
+
+def stream_neo4j_edges(graph: GraphSource, out: TextIO) -> None:
+    """``edges.csv`` (relationships) in the header format of ``neo4j-admin database import``."""
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow([":START_ID", ":END_ID", ":TYPE", "id", "graph", "release", "quote", "start:date"])
-    for e in pg.edges:
+    for e in graph.iter_edges():
         writer.writerow([e.source, e.target, e.relation, e.id, e.graph, e.release, e.quote, e.start or ""])
-    return nodes.getvalue().encode("utf-8"), edges.getvalue().encode("utf-8")
 
 
 def _cypher_string(value: str) -> str:
@@ -481,36 +733,64 @@ def _cypher_map(values: dict[str, Scalar]) -> str:
     return "{" + ", ".join(f"`{k}`: {_cypher_value(v)}" for k, v in values.items()) + "}"
 
 
-def write_cypher(pg: PropertyGraph) -> bytes:
+def stream_cypher(graph: GraphSource, out: TextIO) -> None:
     """A Cypher script of MERGE statements: running it twice leaves the database unchanged.
 
     Nodes merge on ``iri``; edges merge on (start, type, graph, end), the projection's edge identity.
     """
-    lines = [
-        "// bordergraph property graph. Idempotent: nodes MERGE on iri, relationships on (type, graph).",
-        "CREATE CONSTRAINT bordergraph_resource_iri IF NOT EXISTS FOR (n:Resource) REQUIRE n.iri IS UNIQUE;",
-    ]
-    for n in pg.nodes.values():
+    out.write("// bordergraph property graph. Idempotent: nodes MERGE on iri, relationships on (type, graph).\n")
+    out.write("CREATE CONSTRAINT bordergraph_resource_iri IF NOT EXISTS FOR (n:Resource) REQUIRE n.iri IS UNIQUE;\n")
+    for n in graph.iter_nodes():
         props: dict[str, Scalar] = {"label": n.label, "type": n.type}
         if n.start:
             props["start"] = n.start
         props.update(n.attrs)
         labels = "".join(f":`{t}`" for t in n.types)
         set_labels = f" SET n{labels}" if labels else ""
-        lines.append(f"MERGE (n:Resource {{iri: {_cypher_string(n.id)}}}){set_labels} SET n += {_cypher_map(props)};")
-    for e in pg.edges:
+        out.write(f"MERGE (n:Resource {{iri: {_cypher_string(n.id)}}}){set_labels} SET n += {_cypher_map(props)};\n")
+    for e in graph.iter_edges():
         props = {"release": e.release, "quote": e.quote}
         if e.start:
             props["start"] = e.start
-        lines.append(
+        out.write(
             f"MATCH (a:Resource {{iri: {_cypher_string(e.source)}}}), (b:Resource {{iri: {_cypher_string(e.target)}}}) "
-            f"MERGE (a)-[r:`{e.relation}` {{graph: {_cypher_string(e.graph)}}}]->(b) SET r += {_cypher_map(props)};"
+            f"MERGE (a)-[r:`{e.relation}` {{graph: {_cypher_string(e.graph)}}}]->(b) SET r += {_cypher_map(props)};\n"
         )
-    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _to_bytes(stream: Callable[[GraphSource, TextIO], None], graph: GraphSource) -> bytes:
+    buffer = io.StringIO()
+    stream(graph, buffer)
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_graphml(pg: GraphSource) -> bytes:
+    """GraphML with a ``label`` key (Gephi, yEd) and a ``name`` key (Cytoscape's default label column)."""
+    return _to_bytes(stream_graphml, pg)
+
+
+def write_gexf(pg: GraphSource) -> bytes:
+    """GEXF 1.2 for Gephi; nodes and edges with a date get ``start`` so the timeline works."""
+    return _to_bytes(stream_gexf, pg)
+
+
+def write_cytoscape(pg: GraphSource) -> bytes:
+    """Cytoscape.js JSON (``elements`` of ``data``), also what Cytoscape desktop imports as .cyjs."""
+    return _to_bytes(stream_cytoscape, pg)
+
+
+def write_neo4j_csv(pg: GraphSource) -> tuple[bytes, bytes]:
+    """``nodes.csv`` and ``edges.csv`` in the header format of ``neo4j-admin database import``."""
+    return _to_bytes(stream_neo4j_nodes, pg), _to_bytes(stream_neo4j_edges, pg)
+
+
+def write_cypher(pg: GraphSource) -> bytes:
+    """A Cypher script of MERGE statements: running it twice leaves the database unchanged."""
+    return _to_bytes(stream_cypher, pg)
 
 
 #: Property-graph formats the endpoint can answer CONSTRUCT/DESCRIBE with: media type → writer.
-PROPERTY_GRAPH_FORMATS: dict[str, Callable[[PropertyGraph], bytes]] = {
+PROPERTY_GRAPH_FORMATS: dict[str, Callable[[GraphSource], bytes]] = {
     GRAPHML_TYPE: write_graphml,
     GEXF_TYPE: write_gexf,
     CYJS_TYPE: write_cytoscape,
@@ -532,33 +812,148 @@ def property_graph_bytes(triples: Iterable[ox.Triple | ox.Quad], media_type: str
 
     """
     writer = PROPERTY_GRAPH_FORMATS[media_type]
-    return writer(project_triples(triples))
+    with StreamedGraph(triples) as graph:
+        return writer(graph)
 
 
 # --------------------------------------------------------------------------------------------
-# RDF dumps: streamed, sorted on disk, blank nodes canonical (RDFC-1.0)
+# RDF dumps: streamed, sorted on disk, blank nodes labelled canonically
 # --------------------------------------------------------------------------------------------
 
 
-def _has_blank(quad: ox.Quad) -> bool:
-    return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _canonical(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
-    """The quads with blank nodes relabelled by RDFC-1.0, so that labels are the same run after run.
+class _Content:
+    """SQLite aggregate: the digest of a blank node's outgoing quads, as sorted lines."""
 
-    Only quads that mention a blank node are held in memory: RDFC-1.0 labels depend on those alone.
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def step(self, line: str | None) -> None:
+        if line is not None:
+            self.lines.append(line)
+
+    def finalize(self) -> str:
+        return _digest("\n".join(sorted(self.lines)))
+
+
+_BLANK_SCHEMA = """
+CREATE TABLE q(g TEXT, s TEXT, p TEXT, o TEXT, sb INTEGER, ob INTEGER);
+CREATE TABLE b(
+  id TEXT PRIMARY KEY, indeg INTEGER, parent TEXT, pb INTEGER, pp TEXT, pg TEXT, c TEXT, k TEXT, label TEXT
+);
+"""
+_BLANK_INDEX = """
+CREATE INDEX q_s ON q(s) WHERE sb;
+CREATE INDEX q_o ON q(o) WHERE ob;
+INSERT OR IGNORE INTO b(id) SELECT s FROM q WHERE sb;
+INSERT OR IGNORE INTO b(id) SELECT o FROM q WHERE ob;
+UPDATE b SET indeg = (SELECT count(*) FROM q WHERE q.ob AND q.o = b.id);
+UPDATE b SET (parent, pb, pp, pg) = (SELECT s, sb, p, g FROM q WHERE q.ob AND q.o = b.id) WHERE indeg = 1;
+"""
+# Bottom-up: a blank node's content digest, once every blank node it points to has one (an aggregate
+# over no rows is NULL in Python's sqlite3, hence the coalesce for blank nodes without quads of their own).
+_CONTENT_ROUND = """
+UPDATE b SET c = coalesce((
+  SELECT content(q.g || ' ' || q.p || ' ' || CASE WHEN q.ob THEN '_:' || ch.c ELSE q.o END)
+  FROM q LEFT JOIN b ch ON q.ob AND ch.id = q.o WHERE q.sb AND q.s = b.id), digest(''))
+WHERE c IS NULL AND indeg <= 1 AND NOT EXISTS (
+  SELECT 1 FROM q JOIN b ch ON ch.id = q.o WHERE q.sb AND q.s = b.id AND q.ob AND ch.c IS NULL)
+"""
+# Top-down: a key from where the blank node hangs (an IRI, or its labelled parent) and its content.
+_ROOT_KEYS = """
+UPDATE b SET k = digest(coalesce(parent, '') || ' ' || coalesce(pp, '') || ' ' || coalesce(pg, '') || ' ' || c)
+WHERE c IS NOT NULL AND (indeg = 0 OR NOT pb)
+"""
+_CHILD_KEYS = """
+UPDATE b SET k = digest('_:' || (SELECT label FROM b up WHERE up.id = b.parent) || ' ' || pp || ' ' || pg || ' ' || c)
+WHERE k IS NULL AND c IS NOT NULL AND pb AND (SELECT label FROM b up WHERE up.id = b.parent) IS NOT NULL
+"""
+_LABELS = """
+UPDATE b SET label = 'c14n' || (? + r.n - 1)
+FROM (SELECT id, row_number() OVER (ORDER BY k) AS n FROM b WHERE label IS NULL AND k IS NOT NULL) AS r
+WHERE b.id = r.id
+"""
+# Every blank-node quad, relabelled, and whether both its blank nodes have tree labels.
+_BLANK_QUADS = """
+SELECT q.g, CASE WHEN q.sb THEN '_:' || bs.label ELSE q.s END, q.p, CASE WHEN q.ob THEN '_:' || bo.label ELSE q.o END,
+  (NOT q.sb OR bs.label IS NOT NULL) AND (NOT q.ob OR bo.label IS NOT NULL), q.s, q.o
+FROM q LEFT JOIN b bs ON q.sb AND bs.id = q.s LEFT JOIN b bo ON q.ob AND bo.id = q.o
+"""
+
+
+def _canonical(quads: Iterable[ox.Quad], workdir: Path) -> Iterator[tuple[str, str, str, str]]:
+    """The quads as N-Quads terms (graph, subject, predicate, object), blank nodes labelled canonically.
+
+    Labels are the same run after run and depend on the data alone, without holding it in memory.
+    Blank nodes that form trees (each is the object of at most one quad, as annotation targets and
+    selectors are) are labelled from a digest of where they hang (the IRI or labelled blank node
+    pointing to them, the predicate and the graph) and of their content (their quads, children by
+    content digest), computed in a scratch SQLite database on disk; ``c14n<n>`` numbers them level
+    by level in digest order. Two blank nodes with equal keys are interchangeable (same parent,
+    predicate, graph and content), so either order writes the same bytes. Any other blank node
+    (pointed to twice, in a cycle, or connected to such a one) falls back to RDFC-1.0 in memory,
+    with only its own quads held, numbered after the tree labels.
     """
-    blank: list[ox.Quad] = []
-    for quad in quads:
-        if _has_blank(quad):
-            blank.append(quad)
-        else:
-            yield quad
-    if blank:
-        dataset = ox.Dataset(blank)
+    scratch = Path(tempfile.mkdtemp(prefix="blank-", dir=workdir)) / "blank.sqlite"
+    db = _sqlite(str(scratch))
+    db.create_function("digest", 1, _digest, deterministic=True)
+    db.create_aggregate("content", 1, _Content)  # type: ignore[arg-type]
+    db.executescript(_BLANK_SCHEMA)
+
+    source = iter(quads)
+    plain: list[tuple[str, str, str, str]] = []
+    exhausted = False
+
+    def blank_rows() -> Iterator[tuple[str, str, str, str, bool, bool]]:
+        """Quads with a blank node, for the database; the others are set aside (a bounded batch at a time)."""
+        nonlocal exhausted
+        for quad in source:
+            s, o = quad.subject, quad.object
+            row = (str(quad.graph_name), str(s), str(quad.predicate), str(o))
+            sb, ob = isinstance(s, ox.BlankNode), isinstance(o, ox.BlankNode)
+            if sb or ob:
+                yield (*row, sb, ob)
+            else:
+                plain.append(row)
+                if len(plain) >= 10_000:
+                    return
+        exhausted = True
+
+    fallback: list[str] = []
+    try:
+        while not exhausted:
+            db.executemany("INSERT INTO q VALUES (?, ?, ?, ?, ?, ?)", blank_rows())
+            yield from plain
+            plain.clear()
+        db.executescript(_BLANK_INDEX)
+        while db.execute(_CONTENT_ROUND).rowcount:
+            pass
+        db.execute(_ROOT_KEYS)
+        labelled = db.execute(_LABELS, (0,)).rowcount
+        while db.execute(_CHILD_KEYS).rowcount:
+            labelled += db.execute(_LABELS, (labelled,)).rowcount
+        for g, s, p, o, done, old_s, old_o in db.execute(_BLANK_QUADS):
+            if done:
+                yield g, s, p, o
+            else:
+                fallback.append(f"{old_s} {p} {old_o}" + (f" {g} .\n" if g != "DEFAULT" else " .\n"))
+    finally:
+        db.close()
+        shutil.rmtree(scratch.parent)
+    if fallback:
+        dataset = ox.Dataset(ox.parse("".join(fallback), format=ox.RdfFormat.N_QUADS))
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        yield from dataset
+
+        def relabel(term: Any) -> str:
+            if isinstance(term, ox.BlankNode):
+                return f"_:c14n{labelled + int(term.value[4:])}"
+            return str(term)
+
+        for quad in dataset:
+            yield str(quad.graph_name), relabel(quad.subject), str(quad.predicate), relabel(quad.object)
 
 
 def _external_sort(lines: Iterable[str], workdir: Path, chunk: int = 200_000) -> Iterator[str]:
@@ -599,7 +994,7 @@ def _external_sort(lines: Iterable[str], workdir: Path, chunk: int = 200_000) ->
 
 def write_sorted_nquads(store: QueryStore, target: Path, workdir: Path) -> int:
     """Named graphs as N-Quads, sorted by graph then triple; returns the number of quads."""
-    keyed = (f"{q.graph_name} {q.triple}" for q in _canonical(named_quads(store)))
+    keyed = (f"{g} {s} {p} {o}" for g, s, p, o in _canonical(named_quads(store), workdir))
     count = 0
     with target.open("w", encoding="utf-8") as out:
         for line in _external_sort(keyed, workdir):
@@ -612,7 +1007,7 @@ def write_sorted_nquads(store: QueryStore, target: Path, workdir: Path) -> int:
 def write_sorted_ntriples(store: QueryStore, target: Path, workdir: Path) -> int:
     """The default graph (the RDF merge of all graphs) as sorted N-Triples; returns the number of triples."""
     default = store.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-    lines = (str(q.triple) for q in _canonical(default))
+    lines = (f"{s} {p} {o}" for _g, s, p, o in _canonical(default, workdir))
     count = 0
     with target.open("w", encoding="utf-8") as out:
         for line in _external_sort(lines, workdir):
@@ -682,16 +1077,29 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_property_graph(pg: PropertyGraph, out: Path) -> None:
-    """Every property-graph file, from the one projection."""
+def write_property_graph(graph: GraphSource, out: Path) -> None:
+    """Every property-graph file, from the one projection, each streamed to disk."""
     (out / "neo4j").mkdir(parents=True, exist_ok=True)
-    (out / GRAPHML).write_bytes(write_graphml(pg))
-    (out / GEXF).write_bytes(write_gexf(pg))
-    (out / CYJS).write_bytes(write_cytoscape(pg))
-    nodes, edges = write_neo4j_csv(pg)
-    (out / NEO4J_NODES).write_bytes(nodes)
-    (out / NEO4J_EDGES).write_bytes(edges)
-    (out / CYPHER).write_bytes(write_cypher(pg))
+    for name, stream in [
+        (GRAPHML, stream_graphml),
+        (GEXF, stream_gexf),
+        (CYJS, stream_cytoscape),
+        (NEO4J_NODES, stream_neo4j_nodes),
+        (NEO4J_EDGES, stream_neo4j_edges),
+        (CYPHER, stream_cypher),
+    ]:
+        with (out / name).open("w", encoding="utf-8", newline="\n") as handle:
+            stream(graph, handle)
+
+
+def write_store_property_graph(store: QueryStore, out: Path) -> tuple[int, int]:
+    """Project the store's named graphs through a scratch database on disk and write every file; (nodes, edges)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="bordergraph-projection-") as tmp,
+        StreamedGraph(named_quads(store), Path(tmp) / "projection.sqlite") as graph,
+    ):
+        write_property_graph(graph, out)
+        return graph.node_count, graph.edge_count
 
 
 def export(
@@ -716,10 +1124,9 @@ def export(
     counts: dict[str, dict[str, int]] = {name: {"triples": n} for name, n in write_rdf_dumps(store, out).items()}
     for name in DATASET_DUMPS:
         counts[name] = {"quads": counts[name]["triples"]}
-    pg = project_store(store)
-    write_property_graph(pg, out)
+    nodes, edges = write_store_property_graph(store, out)
     for name in (GRAPHML, GEXF, CYJS, NEO4J_NODES, NEO4J_EDGES, CYPHER):
-        counts[name] = {"nodes": len(pg.nodes), "edges": len(pg.edges)}
+        counts[name] = {"nodes": nodes, "edges": edges}
     files = [*counts, CONTEXT]
     for source in vocabulary:
         name = f"ontology/{source.name}"
@@ -905,8 +1312,10 @@ __all__ = [
     "PROPERTY_GRAPH_FORMATS",
     "PROPERTY_GRAPH_FORMAT_NAMES",
     "Edge",
+    "GraphSource",
     "Node",
     "PropertyGraph",
+    "StreamedGraph",
     "export",
     "project_quads",
     "project_triples",
