@@ -339,3 +339,14 @@ def test_markup_in_labels_is_escaped_everywhere(markup_server: str) -> None:
     assert "<h1>Meeting &lt;script&gt;alert(1)&lt;/script&gt; of Goodale and Nielsen</h1>" in entity
     landing = httpx.get(markup_server + "/", timeout=30).text
     assert "\\u003cscript\\u003e" in landing  # inside the drawing's JSON, escaped for a <script> block
+
+
+def test_vendored_bundles_are_the_npm_files_unchanged() -> None:
+    """cytoscape 3.34.4 and @zazuko/yasgui 4.6.2 as published on npm (sha256 of the tarballs' files)."""
+    import hashlib
+
+    vendor = Path(__file__).parents[1] / "src/bordergraph/static/vendor"
+    sums = [line.split() for line in (vendor / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
+    assert {name for _, name in sums} == {str(p.relative_to(vendor)) for p in vendor.glob("*/*.min.*")}
+    for digest, name in sums:
+        assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name
