@@ -342,7 +342,7 @@ def test_markup_in_labels_is_escaped_everywhere(markup_server: str) -> None:
 
 
 def test_vendored_bundles_are_the_npm_files_unchanged() -> None:
-    """cytoscape 3.34.4 and @zazuko/yasgui 4.6.2 as published on npm (sha256 of the tarballs' files)."""
+    """Cytoscape 3.34.4 and @zazuko/yasgui 4.6.2 as published on npm (sha256 of the tarballs' files)."""
     import hashlib
 
     vendor = Path(__file__).parents[1] / "src/bordergraph/static/vendor"
