@@ -532,6 +532,7 @@ class Hit:
     snippet: str  # plain text of the best entry (cut to the matched words for long quotes)
     highlights: list[tuple[int, int]]  # code-point spans of the matched words in ``snippet``
     quote: QuoteRef | None = None
+    all_terms: bool = True  # False: the record has some of the terms searched for, not all
 
     @property
     def snippet_html(self) -> str:
@@ -557,7 +558,7 @@ class SearchResults:
 
     query: str
     terms: list[str]  # the words and phrases searched for, as understood
-    mode: str  # "all" (every term matched) or "any" (no record has all terms: records with any)
+    mode: str  # "all": the first hits hold every term; "any": no record holds them all
     total: int
     kind: str | None
     counts: dict[str, int]  # records found per kind (before the kind filter and limit)
@@ -674,7 +675,12 @@ WHERE n = 1 ORDER BY best.score, r.sort_key, r.id
 
 
 def _hits(
-    db: sqlite3.Connection, fts: str, match: str, ranked: list[tuple[int, int, float, str]], tokens: int
+    db: sqlite3.Connection,
+    fts: str,
+    match: str,
+    ranked: Sequence[tuple[int, int, float, str]],
+    tokens: int,
+    partial: frozenset[int] = frozenset(),
 ) -> list[Hit]:
     if not ranked:
         return []
@@ -697,13 +703,13 @@ def _hits(
         )
     }
     hits = []
-    for _record, entry, score, kind in ranked:
+    for record, entry, score, kind in ranked:
         _, iri, path, name, _, fld, annotation, source, start, end, types = rows[entry]
         snippet, spans = _spans(snippets.get(entry, ""))
         quote = QuoteRef(annotation, source, start, end) if annotation else None
         hits.append(
             Hit(iri, path, name, kind, KIND_BY_KEY[kind].label, json.loads(types), round(-score, 6), fld, snippet,
-                spans, quote)
+                spans, quote, record not in partial)
         )  # fmt: skip
     return hits
 
@@ -717,8 +723,9 @@ def search(
 ) -> SearchResults:
     """Records whose names, alternative names, descriptions or quotes hold the words of ``q``, best first.
 
-    Every term must match; if no record has them all, records with any of them are returned
-    (``mode`` says which). ``kind`` (a kind key such as ``person`` or a list slug such as
+    Records holding every term (in one name, description or quote) come first, then records
+    holding some of them (``Hit.all_terms`` is False; ``mode`` is "any" when no record holds
+    them all). ``kind`` (a kind key such as ``person`` or a list slug such as
     ``people``) keeps one kind; ``counts`` still gives every kind's count. Any text is a valid
     ``q``: one without letters or digits finds nothing.
 
@@ -736,15 +743,20 @@ def search(
             match = match_expression(found, mode)
             return db.execute(_RANKED.format(fts="entries_fts", where=""), {"match": match}).fetchall()
 
-        mode, ranked = "all", ranked_for("all") if found else []
-        if not ranked and len(found) > 1:
-            mode, ranked = "any", ranked_for("any")
+        ranked = ranked_for("all") if found else []
+        mode, partial = "all" if ranked else "any", frozenset[int]()
+        if len(found) > 1:
+            complete = {row[0] for row in ranked}
+            more = [row for row in ranked_for("any") if row[0] not in complete]
+            ranked += more
+            partial = frozenset(row[0] for row in more)
         counts: dict[str, int] = {}
         for row in ranked:
             counts[row[3]] = counts.get(row[3], 0) + 1
         selected = [row for row in ranked if not kinds or row[3] in kinds]
         page = selected[offset : offset + limit]
-        hits = _hits(db, "entries_fts", match_expression(found, mode), page, 24) if page else []
+        # Snippets mark every term found, so the any-terms expression serves both parts.
+        hits = _hits(db, "entries_fts", match_expression(found, "any"), page, 24, partial)
         return SearchResults(q, [" ".join(t) for t in found], mode, len(selected), kinds[0] if kinds else None,
                              counts, hits, offset)  # fmt: skip
     finally:
