@@ -346,3 +346,13 @@ def test_a_missing_or_foreign_file_is_refused_with_what_to_do(tmp_path: Path) ->
     other.close()
     with pytest.raises(ValueError, match=r"another format.*rebuild"):
         open_index(tmp_path / "other.sqlite")
+
+
+def test_type_counts_add_up_to_each_kind(index: SearchIndex) -> None:
+    per_kind: dict[str, int] = {}
+    for kind, iri, label, n in index.type_counts():
+        assert label and iri.startswith("http")
+        assert index.browse(kind.key, {"type": [iri]}).total == n
+        per_kind[kind.key] = per_kind.get(kind.key, 0) + n
+    for kind, n in index.kind_counts():
+        assert per_kind.get(kind.key, 0) >= n or kind.key == "other"  # a record may have two classes

@@ -501,6 +501,10 @@ class SearchIndex:
         """See :func:`kind_counts`."""
         return kind_counts(self.db)
 
+    def type_counts(self) -> list[tuple[Kind, str, str, int]]:
+        """See :func:`type_counts`."""
+        return type_counts(self.db)
+
 
 def _connection(path_or_conn: Path | str | sqlite3.Connection) -> tuple[sqlite3.Connection, bool]:
     if isinstance(path_or_conn, sqlite3.Connection):
@@ -960,6 +964,23 @@ def kind_counts(path_or_conn: Path | str | sqlite3.Connection) -> list[tuple[Kin
     try:
         counts = dict(db.execute("SELECT kind, COUNT(*) FROM records GROUP BY kind").fetchall())
         return [(k, counts[k.key]) for k in KINDS if counts.get(k.key)]
+    finally:
+        if owned:
+            db.close()
+
+
+def type_counts(path_or_conn: Path | str | sqlite3.Connection) -> list[tuple[Kind, str, str, int]]:
+    """(kind, class IRI, class label, records) for every most specific class, in kind order then by count."""
+    db, owned = _connection(path_or_conn)
+    try:
+        rows = db.execute(
+            "SELECT r.kind, f.value, f.label, COUNT(*) AS n FROM facets f JOIN records r ON r.id = f.record "
+            "WHERE f.facet = 'type' AND f.value != ? GROUP BY r.kind, f.value, f.label",
+            [NONE],
+        ).fetchall()
+        order = {k.key: i for i, k in enumerate(KINDS)}
+        rows.sort(key=lambda r: (order[r[0]], -r[3], r[2]))
+        return [(KIND_BY_KEY[kind], value, label, n) for kind, value, label, n in rows]
     finally:
         if owned:
             db.close()
