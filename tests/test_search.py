@@ -156,6 +156,7 @@ def test_a_quote_finds_every_record_it_supports(index: SearchIndex, built: Built
 
 def test_a_quote_hit_says_where_the_words_are_quoted(index: SearchIndex, built: Built) -> None:
     by_annotation = {a["a"]: a for a in _annotations(built)}
+    sources = _labels(built, PREFIXES["bg"] + "SourceDocument")
     checked = 0
     for word in ("asylum", "radicalization", "pre-inspection", "livelihoods"):
         for hit in index.search(word, limit=100).hits:
@@ -170,6 +171,7 @@ def test_a_quote_hit_says_where_the_words_are_quoted(index: SearchIndex, built: 
                 int(ann["end"]),
             )
             assert hit.snippet.strip("…") in ann["exact"]
+            assert hit.quote.source_name == sources[hit.quote.source]
             checked += 1
     assert checked
 

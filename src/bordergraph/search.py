@@ -518,6 +518,7 @@ class QuoteRef:
 
     annotation: str
     source: str
+    source_name: str
     start: int | None
     end: int | None
 
@@ -702,16 +703,17 @@ def _hits(
         row[0]: row
         for row in db.execute(
             'SELECT e.id, r.iri, r.path, r.name, r.kind, e.field, e.annotation, e.source, e.start, e."end", '  # noqa: S608
-            f"(SELECT json_group_array(label) FROM facets WHERE record = r.id AND facet = 'type' AND value != 'none') "
+            f"(SELECT json_group_array(label) FROM facets WHERE record = r.id AND facet = 'type' AND value != 'none'), "
+            "(SELECT name FROM records WHERE iri = e.source) "
             f"FROM entries e JOIN records r ON r.id = e.record WHERE e.id IN ({marks})",
             entry_ids,
         )
     }
     hits = []
     for record, entry, score, kind in ranked:
-        _, iri, path, name, _, fld, annotation, source, start, end, types = rows[entry]
+        _, iri, path, name, _, fld, annotation, source, start, end, types, source_name = rows[entry]
         snippet, spans = _spans(snippets.get(entry, ""))
-        quote = QuoteRef(annotation, source, start, end) if annotation else None
+        quote = QuoteRef(annotation, source, source_name or source, start, end) if annotation else None
         hits.append(
             Hit(iri, path, name, kind, KIND_BY_KEY[kind].label, json.loads(types), round(-score, 6), fld, snippet,
                 spans, quote, record not in partial)
