@@ -828,6 +828,8 @@ class Row:
         """A JSON-ready dict: facets as lists of ``{"id", "label"}`` (``none`` values left out)."""
         data: dict[str, Any] = {"iri": self.iri, "path": self.path, "name": self.name, "kind": self.kind}
         for facet, pairs in self.values.items():
+            if facet == "kind":  # the kind is a field of its own
+                continue
             data[facet] = [{"id": v, "label": lbl} for v, lbl in pairs if v != NONE]
         return data
 
@@ -835,6 +837,8 @@ class Row:
         """One CSV row: several values of a facet joined by " | " (labels, then IRIs or values)."""
         data = {"iri": self.iri, "path": self.path, "name": self.name, "kind": self.kind}
         for facet, pairs in self.values.items():
+            if facet == "kind":
+                continue
             kept = [(v, lbl) for v, lbl in pairs if v != NONE]
             data[facet] = " | ".join(lbl for _, lbl in kept)
             if facet in ("type", "source", "country"):
