@@ -192,6 +192,23 @@ class _Record:
     kind: Kind = KINDS[-1]
 
 
+def compact(iri: str) -> str:
+    """``bgr:canada`` for an IRI in a project namespace (longest wins), else the IRI: short facet values."""
+    best = max((p for p, ns in PREFIXES.items() if iri.startswith(ns)), key=lambda p: len(PREFIXES[p]), default=None)
+    return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
+
+
+def expand(value: str) -> str:
+    """The IRI of a compact facet value (``bgr:canada``); other values (years, IRIs) unchanged."""
+    prefix, sep, local = value.partition(":")
+    return PREFIXES[prefix] + local if sep and prefix in PREFIXES else value
+
+
+def _words(local_name: str) -> str:
+    """``NewsArticle`` → ``news article``: a class without a label, named like the labelled ones."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local_name).lower()
+
+
 def _year(value: str) -> str | None:
     match = re.match(r"^(\d{4})(?:-|$)", value)
     return match.group(1) if match else None
@@ -223,7 +240,7 @@ def _collect(store: ox.Store) -> tuple[dict[str, _Record], list[_Entry]]:
         # The most specific classes: asserted types no other asserted type narrows.
         specific = [t for t in record.types if not any(o != t and t in supers.get(o, ()) for o in record.types)]
         for t in specific:
-            record.facets["type"][t] = class_labels.get(t) or re.split(r"[/#]", t)[-1]
+            record.facets["type"][compact(t)] = class_labels.get(t) or _words(re.split(r"[/#]", t)[-1])
         record.facets["kind"][record.kind.key] = record.kind.plural
     # Annotations are evidence, not records: their words are entries of the records they support.
     records = {iri: r for iri, r in records.items() if _OA + "Annotation" not in r.types}
@@ -278,10 +295,10 @@ def _collect(store: ox.Store) -> tuple[dict[str, _Record], list[_Entry]]:
     for r in _select(store, "SELECT DISTINCT ?x ?g WHERE { GRAPH ?g { ?x ?p ?o } FILTER(isIRI(?x)) }"):
         iri, source = _text(r["x"]), graph_source.get(_text(r["g"]))
         if iri in records and source:
-            records[iri].facets["source"][source] = names.get(source, source)
+            records[iri].facets["source"][compact(source)] = names.get(source, source)
     for iri, record in records.items():
         if record.kind.key == "source":
-            record.facets["source"][iri] = names.get(iri, iri)
+            record.facets["source"][compact(iri)] = names.get(iri, iri)
 
     dates = " ".join(f"<{p}>" for p in _DATE_PREDICATES)
     for r in _select(store, f"SELECT DISTINCT ?x ?d WHERE {{ VALUES ?p {{ {dates} }} GRAPH ?g {{ ?x ?p ?d }} }}"):
@@ -313,7 +330,7 @@ def _collect(store: ox.Store) -> tuple[dict[str, _Record], list[_Entry]]:
                     if p2 == _ORG + "postIn":
                         found |= direct(gov)
         for country in found:
-            record.facets["country"][country] = names.get(country, country)
+            record.facets["country"][compact(country)] = names.get(country, country)
 
     for record in records.values():
         for facet, (_, none_label) in FACETS.items():
@@ -830,7 +847,7 @@ class Row:
         for facet, pairs in self.values.items():
             if facet == "kind":  # the kind is a field of its own
                 continue
-            data[facet] = [{"id": v, "label": lbl} for v, lbl in pairs if v != NONE]
+            data[facet] = [{"id": expand(v), "label": lbl} for v, lbl in pairs if v != NONE]
         return data
 
     def to_csv(self) -> dict[str, str]:
@@ -842,7 +859,7 @@ class Row:
             kept = [(v, lbl) for v, lbl in pairs if v != NONE]
             data[facet] = " | ".join(lbl for _, lbl in kept)
             if facet in ("type", "source", "country"):
-                data[f"{facet}_id"] = " | ".join(v for v, _ in kept)
+                data[f"{facet}_id"] = " | ".join(expand(v) for v, _ in kept)
         return data
 
 
@@ -901,7 +918,8 @@ def browse(
 ) -> Listing:
     """The records of ``kind`` (a key or list slug; None for all) that pass ``filters``, with facets.
 
-    ``filters`` maps a facet (kind, type, source, year, country) to the values wanted: a record
+    ``filters`` maps a facet (kind, type, source, year, country) to the values wanted (compact
+    IRIs such as ``bgr:canada`` as listed in the facets, or full IRIs): a record
     passes if it has any of a facet's values, and every facet filtered. Each facet's counts apply
     every filter but its own, so the other values stay visible. ``limit=None`` lists every row
     (for CSV/JSON downloads). ``sort`` is ``name`` or ``year`` (undated last).
@@ -912,7 +930,8 @@ def browse(
     """
     kinds = _check_kind(kind)
     _check_limit(limit, offset)
-    wanted = {f: [v for v in dict.fromkeys(vals) if v] for f, vals in (filters or {}).items()}
+    # Values as listed (bgr:canada) or as full IRIs: both name the same value.
+    wanted = {f: [compact(v) for v in dict.fromkeys(vals) if v] for f, vals in (filters or {}).items()}
     unknown = [f for f in wanted if f not in FACETS]
     if unknown:
         raise SearchError(f"unknown facet {unknown[0]!r}: use one of {', '.join(FACETS)}")
@@ -976,7 +995,7 @@ def kind_counts(path_or_conn: Path | str | sqlite3.Connection) -> list[tuple[Kin
 
 
 def type_counts(path_or_conn: Path | str | sqlite3.Connection) -> list[tuple[Kind, str, str, int]]:
-    """(kind, class IRI, class label, records) for every most specific class, in kind order then by count."""
+    """(kind, class as a compact IRI, class label, records) for every most specific class, by kind then count."""
     db, owned = _connection(path_or_conn)
     try:
         rows = db.execute(

@@ -50,7 +50,7 @@ class BadParameterError(Exception):
 
 
 def _href(path: str, params: list[tuple[str, str]]) -> str:
-    return path + ("?" + urlencode(params) if params else "")
+    return path + ("?" + urlencode(params, safe=":") if params else "")
 
 
 def _page(request: Request) -> int:
@@ -71,6 +71,14 @@ def _media(request: Request, offered: list[str], extension: str | None = None) -
     return negotiate(request.headers.get("accept"), offered)
 
 
+def _problem_media(request: Request, extension: str | None = None) -> str:
+    """How to word a problem: HTML for pages asked for as such, else JSON."""
+    chosen = extension or request.query_params.get("format")
+    if chosen:
+        return HTML if chosen == "html" else JSON
+    return HTML if negotiate(request.headers.get("accept"), [HTML, JSON]) == HTML else JSON
+
+
 def _problem(media: str | None, status: int, message: str, render: Render) -> Response:
     if media == HTML:
         return HTMLResponse(render("search_problem.html", status=status, message=message), status_code=status)
@@ -89,7 +97,7 @@ def search_router(index: SearchIndex, render: Render) -> APIRouter:
 
     @router.api_route(SEARCH_PATH, methods=["GET", "HEAD"], summary="Search names, alternative names and quotes")
     def search_page(request: Request) -> Response:
-        media: str | None = HTML
+        media: str | None = _problem_media(request)
         try:
             media = _media(request, [HTML, JSON])
             if media is None:
@@ -137,7 +145,7 @@ def search_router(index: SearchIndex, render: Render) -> APIRouter:
         return HTMLResponse(page_html, headers={"Vary": "Accept"})
 
     def listing_response(request: Request, kind: Kind | None, extension: str | None) -> Response:
-        media: str | None = HTML
+        media: str | None = _problem_media(request, extension)
         try:
             media = _media(request, [HTML, JSON, CSV], extension)
             if media is None:
@@ -183,6 +191,9 @@ def search_router(index: SearchIndex, render: Render) -> APIRouter:
             "previous": _href(path, [*keep, ("page", str(page - 1))]) if page > 1 else None,
             "next": _href(path, [*keep, ("page", str(page + 1))]) if page * LIST_PAGE < listing.total else None,
         }
+        sorts = [
+            (s, s == sort, _href(path, [*chosen, *([("sort", s)] if s != "name" else [])])) for s in ("name", "year")
+        ]
         page_html = render(
             "list.html",
             kind=kind,
@@ -192,8 +203,7 @@ def search_router(index: SearchIndex, render: Render) -> APIRouter:
             pages=pages,
             first=(page - 1) * LIST_PAGE + 1,
             none=NONE,
-            sorts=[(s, s == sort, _href(path, [*chosen, *([("sort", s)] if s != "name" else [])]))
-                   for s in ("name", "year")],  # fmt: skip
+            sorts=sorts,
             downloads=[(ext.upper(), _href(f"{path}.{ext}", keep)) for ext in ("csv", "json")],
             kinds=index.kind_counts(),
         )
@@ -213,8 +223,12 @@ def search_router(index: SearchIndex, render: Render) -> APIRouter:
         kind = KIND_BY_SLUG.get(slug)
         if kind is None:
             lists = ", ".join(k.slug for k, _ in index.kind_counts())
-            media = HTML if HTML in (request.headers.get("accept") or "") else JSON
-            return _problem(media, 404, f"there is no list named {slug!r}: the lists are {lists}", render)
+            return _problem(
+                _problem_media(request, ext if dot else None),
+                404,
+                f"there is no list named {slug!r}: the lists are {lists}",
+                render,
+            )
         return listing_response(request, kind, ext if dot else None)
 
     return router
