@@ -202,7 +202,7 @@ def search_router(index: SearchIndex, render: Render) -> APIRouter:
             active=active,
             pages=pages,
             first=(page - 1) * LIST_PAGE + 1,
-            none=NONE,
+            none_value=NONE,
             sorts=sorts,
             downloads=[(ext.upper(), _href(f"{path}.{ext}", keep)) for ext in ("csv", "json")],
             kinds=index.kind_counts(),
