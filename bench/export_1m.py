@@ -123,7 +123,9 @@ def rss_mib(field: str = "VmRSS") -> float:
 
 def run_phase(phase: str, store_path: str, out: str) -> None:
     """One phase in this (fresh) process; prints a JSON line of figures."""
-    from bordergraph.export import named_quads, write_rdf_dumps, write_store_property_graph
+    from bordergraph.export.dumps import write_rdf_dumps
+    from bordergraph.export.projection import named_quads
+    from bordergraph.export.release import write_store_property_graph
     from bordergraph.querystore import QueryStore
 
     store = QueryStore(ox.Store.read_only(store_path))

@@ -11,7 +11,7 @@ import httpx
 from SPARQLWrapper import SPARQLWrapper
 
 from bordergraph.cli import main
-from bordergraph.settings import Settings
+from bordergraph.web.settings import Settings
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 

@@ -21,8 +21,8 @@ from rdflib import RDF, Dataset, Graph
 from rdflib.namespace import SH
 
 from bordergraph.build import InvalidDataError, build
-from bordergraph.loader import LoadError, Problem
 from bordergraph.prefixes import BG, OA
+from bordergraph.problems import LoadError, Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

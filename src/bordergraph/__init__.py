@@ -55,8 +55,8 @@ def to_networkx() -> nx.MultiDiGraph:
     Nodes are resources keyed by IRI (``label``, ``type`` and plain-valued attributes); edges carry
     ``relation``, ``graph``, ``release`` and ``quote`` (the annotation IRIs quoting their subject).
     """
-    from bordergraph.export import project_store
-    from bordergraph.export import to_networkx as convert
+    from bordergraph.export.projection import project_store
+    from bordergraph.export.projection import to_networkx as convert
 
     return convert(project_store(_built().store))
 

@@ -24,7 +24,7 @@ from bordergraph.build import Built
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WAIT = 60  # generous upper bound for a page to settle on a slow CI machine; not a speed check
 
 

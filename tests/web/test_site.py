@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
 import pytest
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
-from tests.conftest import running
 
 from bordergraph.build import Built, build
 from bordergraph.describe import DATASET, partition_iri, subset_iri
 from bordergraph.prefixes import BASE
-from bordergraph.settings import Settings
+from bordergraph.web.settings import Settings
+from bordergraph.web.sparql import SparqlRouter
+
+#: The ``serve`` fixture (tests/conftest.py): ``serve(built, settings)`` → (base URL, SPARQL router).
+Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
+
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -315,10 +320,10 @@ def test_query_ui_is_vendored_and_has_the_example_tabs(client: httpx.Client, bui
 
 
 @pytest.fixture(scope="module")
-def markup_server(paths: object) -> Iterator[str]:
+def markup_server(test_data: Path, serve: Serve) -> Iterator[str]:
     """A second server on the fixture whose meeting label holds a <script> element."""
-    fixture = Path(__file__).parent / "data/valid/html-in-label/release-2018-goodale-nielsen.trig"
-    with running(build(record_files=[fixture]), Settings(rate=0, concurrency=1)) as (base, _):
+    fixture = test_data / "valid/html-in-label/release-2018-goodale-nielsen.trig"
+    with serve(build(record_files=[fixture]), Settings(rate=0, concurrency=1)) as (base, _):
         yield base
 
 
@@ -345,7 +350,7 @@ def test_vendored_bundles_are_the_npm_files_unchanged() -> None:
     """Cytoscape 3.34.4 and @zazuko/yasgui 4.6.2 as published on npm (sha256 of the tarballs' files)."""
     import hashlib
 
-    vendor = Path(__file__).parents[1] / "src/bordergraph/static/vendor"
+    vendor = Path(__file__).parents[2] / "src/bordergraph/static/vendor"
     sums = [line.split() for line in (vendor / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
     assert {name for _, name in sums} == {str(p.relative_to(vendor)) for p in vendor.glob("*/*.min.*")}
     for digest, name in sums:
