@@ -13,9 +13,9 @@ from typing import Any, NoReturn
 
 import click
 
-from bordergraph import __version__
 from bordergraph.build import Built, InvalidDataError, build
 from bordergraph.problems import LoadError
+from bordergraph.version import __version__
 from bordergraph.web.settings import Settings, split_iris
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2

@@ -17,7 +17,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from bordergraph import __version__
 from bordergraph.export.dumps import (
     CONTEXT,
     CYJS,
@@ -47,6 +46,7 @@ from bordergraph.export.writers import (
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BGG, ONTOLOGY_IRI, PREFIXES, compact
 from bordergraph.querystore import QueryStore
+from bordergraph.version import __version__
 
 # --------------------------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from dataclasses import replace
 
 from fastapi import FastAPI
 
-from bordergraph import __version__
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
+from bordergraph.version import __version__
 from bordergraph.web.reconcile import reconcile_router
 from bordergraph.web.settings import Settings
 from bordergraph.web.site import mount_site

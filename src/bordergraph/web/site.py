@@ -25,7 +25,6 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bordergraph import __version__
 from bordergraph.describe import (
     DATASET,
     DEFAULT,
@@ -41,6 +40,7 @@ from bordergraph.examples import examples
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BASE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF_TYPE, curie
 from bordergraph.querystore import QueryStore
+from bordergraph.version import __version__
 from bordergraph.web.conneg import HTML, negotiate
 from bordergraph.web.errors import not_acceptable
 from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, STATIC, TEMPLATES, local_href, query_link

@@ -25,9 +25,9 @@ from fastapi.responses import JSONResponse
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DC
 
-from bordergraph import __version__
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
+from bordergraph.version import __version__
 from bordergraph.web.conneg import (
     ALIASES,
     GRAPH_ANSWERS,

@@ -8,10 +8,10 @@ from urllib.parse import quote
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from bordergraph import __version__
 from bordergraph.examples import examples
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BASE, PREFIXES
+from bordergraph.version import __version__
 
 SPARQL_PATH = "/sparql"
 STATIC = Path(__file__).parent.parent / "static"  # beside templates/, in the package root
