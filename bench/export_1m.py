@@ -56,7 +56,7 @@ def generate(triples: int) -> Iterator[ox.Quad]:
         meeting = _n(f"meeting-{i}")
         a, b = _n(f"person-{i % PERSONS}"), _n(f"person-{(i * 7 + 1) % PERSONS}")
         date = ox.Literal(f"{2000 + i % 25}-{1 + i % 12:02d}-{1 + i % 28:02d}", datatype=ox.NamedNode(XSD + "date"))
-        quads = [
+        quads: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]] = [
             (meeting, RDF_TYPE, _n("Meeting", BG)),
             (meeting, LABEL, ox.Literal(f"Meeting {i}", language="en")),
             (meeting, _n("date", BG), date),

@@ -53,7 +53,8 @@ def test_the_sparqlwrapper_tour_answers(endpoint: str) -> None:
     sparql = SPARQLWrapper(endpoint)
     sparql.setReturnFormat("json")
     sparql.setQuery(query.group(1))
-    bindings = sparql.queryAndConvert()["results"]["bindings"]  # type: ignore[index,call-overload]
-    quotes = {b["quote"]["value"] for b in bindings}
+    answer = sparql.queryAndConvert()
+    assert isinstance(answer, dict), type(answer)
+    quotes = {b["quote"]["value"] for b in answer["results"]["bindings"]}
     assert any("almost 13 million air passengers every year" in q for q in quotes)
     assert any("nearly 12 million passengers a year" in q for q in quotes)

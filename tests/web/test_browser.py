@@ -17,7 +17,6 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bordergraph.build import Built
@@ -31,7 +30,7 @@ WAIT = 60  # generous upper bound for a page to settle on a slow CI machine; not
 class Browser:
     """One headless chromium with its console and network logs."""
 
-    def __init__(self, driver: WebDriver, server: str) -> None:
+    def __init__(self, driver: webdriver.Chrome, server: str) -> None:
         self.driver = driver
         self.server = server
 
