@@ -7,8 +7,9 @@ bench/generate.py and cached in bench/data/), prints the index file's size and b
 per query the median and 95th percentile of warm calls, side by side with two baselines run on
 the same store in the same process:
 
-- ``reconcile``: the reconciliation service's in-memory scan (difflib similarity over every
-  labelled record), which answered the suggest endpoint before the index;
+- ``reconcile``: the reconciliation service's in-memory scan: for search, its candidates (difflib
+  similarity over every labelled record; since the index it also asks the index for the order of
+  ties); for suggest, the word-prefix scan over every name that answered before the index;
 - ``sparql``: a label scan in Oxigraph (``FILTER(CONTAINS(LCASE(?label), …))``), what a page
   could do with no index at all (every match, unranked, names only).
 
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +37,7 @@ sys.path.insert(0, str(BENCH))
 
 from bordergraph.build import build  # noqa: E402
 from bordergraph.search import SearchIndex, build_index  # noqa: E402
-
-try:  # the layout of issue 15 moves the web modules under bordergraph.web
-    from bordergraph.web.reconcile import Index, Reconciler, ReconQuery  # type: ignore[import-not-found]
-except ImportError:
-    from bordergraph.reconcile import Index, Reconciler, ReconQuery
+from bordergraph.web.reconcile import Index, Reconciler, ReconQuery, normalize  # noqa: E402
 
 SIZES = {"real": 0, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 SEARCHES = ["Goodale", "preclearance airports", '"shared border"', "Napolitano Toews", "zzzqqq"]
@@ -88,6 +86,14 @@ def row(name: str, ours: tuple[float, float], others: dict[str, tuple[float, flo
     return " | ".join(cells)
 
 
+def scan_suggest(scan: Index, prefix: str) -> list[str]:
+    """The suggest endpoint before the index: every name of every record, word prefixes, sorted."""
+    wanted = normalize(prefix)
+    hits = [e for e in scan.entities.values() if any(n.startswith(wanted) or f" {wanted}" in f" {n}" for n in e.names)]
+    hits.sort(key=lambda e: (not any(n.startswith(wanted) for n in e.names), e.name))
+    return [e.id for e in hits[:10]]
+
+
 def measure(size: str, repeat: int) -> None:
     """Print the figures of one dataset."""
     store = load(size)
@@ -96,10 +102,11 @@ def measure(size: str, repeat: int) -> None:
         started = time.perf_counter()
         stats = build_index(store, Path(tmp) / "search.sqlite")
         build_ms = (time.perf_counter() - started) * 1000
-        started = time.perf_counter()
-        reconciler = Reconciler(Index(store))  # type: ignore[arg-type]
-        recon_ms = (time.perf_counter() - started) * 1000
         index = SearchIndex(stats.path)
+        started = time.perf_counter()
+        scan = Index(store)  # type: ignore[arg-type]
+        recon_ms = (time.perf_counter() - started) * 1000
+        reconciler = Reconciler(scan, index)
         print(f"\n== {size}: {quads} quads (named graphs and their merge), {stats.records} records, "
               f"{stats.entries} entries")  # fmt: skip
         print(f"index file {stats.bytes / 1024:.0f} KiB ({stats.bytes / stats.records:.0f} bytes a record); "
@@ -108,12 +115,12 @@ def measure(size: str, repeat: int) -> None:
         print(header + "\n" + "-" * len(header))
         for q in SEARCHES:
             words = q.strip('"').split()
-            recon = timed(lambda q=q: reconciler.candidates(ReconQuery(query=q, limit=20)), repeat)
-            print(row(f"search {q}", timed(lambda q=q: index.search(q), repeat),
+            recon = timed(partial(reconciler.candidates, ReconQuery(query=q, limit=20)), repeat)
+            print(row(f"search {q}", timed(partial(index.search, q), repeat),
                       {"reconcile": recon, "sparql": timed(sparql_scan(store, words), repeat)}))  # fmt: skip
         for p in PREFIXES:
-            recon = timed(lambda p=p: reconciler.suggest_entities(p, 0), repeat)
-            print(row(f"suggest {p}", timed(lambda p=p: index.suggest(p), repeat),
+            recon = timed(partial(scan_suggest, scan, p), repeat)
+            print(row(f"suggest {p}", timed(partial(index.suggest, p), repeat),
                       {"reconcile": recon, "sparql": None}))  # fmt: skip
         listing = timed(lambda: index.browse("claims", {"year": ["2017"]}), repeat)
         print(row("browse claims, year 2017", listing, {"reconcile": None, "sparql": None}))

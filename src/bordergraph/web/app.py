@@ -9,22 +9,33 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
+from bordergraph.search import SearchIndex, build_index
 from bordergraph.version import __version__
 from bordergraph.web.reconcile import reconcile_router
+from bordergraph.web.search_pages import search_router
 from bordergraph.web.settings import Settings
 from bordergraph.web.site import mount_site
 from bordergraph.web.sparql import SparqlRouter
 
 
 def create_app(
-    store: QueryStore, paths: Paths, settings: Settings | None = None, public_url: str | None = None
+    store: QueryStore,
+    paths: Paths,
+    settings: Settings | None = None,
+    public_url: str | None = None,
+    search_index: Path | None = None,
 ) -> FastAPI:
-    """Build the web app for a validated, indexed dataset (``public_url`` overrides the settings')."""
+    """Build the web app for a validated, indexed dataset (``public_url`` overrides the settings').
+
+    ``search_index`` is a search index file built from ``store`` (bordergraph.search.build_index);
+    without one, the index is built from the store beside the workers' dump and removed with it.
+    """
     settings = settings or Settings()
     if public_url:
         settings = replace(settings, public_url=public_url)
@@ -42,6 +53,9 @@ def create_app(
     app.include_router(sparql)
     sparql.install(app)
     app.state.sparql = sparql
-    app.include_router(reconcile_router(store))  # W3C Reconciliation API at /reconcile
-    mount_site(app, store, paths, settings.public_url)  # /, /id/…, /ontology, /source/…, /static, 404 page
+    search = SearchIndex(search_index or build_index(store, sparql.workdir / "search.sqlite").path)
+    app.state.search = search
+    app.include_router(search_router(search))  # /search, /list, /list/{kind} (before the site's catch-alls)
+    app.include_router(reconcile_router(store, search))  # W3C Reconciliation API at /reconcile
+    mount_site(app, store, paths, settings.public_url, search)  # /, /id/…, /ontology, /source/…, /static, 404 page
     return app

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from bordergraph.app import negotiate
 from bordergraph.search import (
     CSV_COLUMNS,
     FACETS,
@@ -34,15 +32,19 @@ from bordergraph.search import (
     SearchError,
     SearchIndex,
 )
+from bordergraph.version import __version__
+from bordergraph.web.conneg import negotiate
+from bordergraph.web.ui import LIST_PATH, SEARCH_PATH, TEMPLATES
 
-SEARCH_PATH = "/search"
-LIST_PATH = "/list"
 HTML, JSON, CSV = "text/html", "application/json", "text/csv"
 FORMATS = {"html": HTML, "json": JSON, "csv": CSV}
 SEARCH_PAGE = 50
 LIST_PAGE = 100
 
-Render = Callable[..., str]
+
+def render(template: str, **context: Any) -> str:
+    """A page of the site's templates (the search box in its header keeps the words searched for)."""
+    return TEMPLATES.get_template(template).render(version=__version__, **context)
 
 
 class BadParameterError(Exception):
@@ -79,7 +81,7 @@ def _problem_media(request: Request, extension: str | None = None) -> str:
     return HTML if negotiate(request.headers.get("accept"), [HTML, JSON]) == HTML else JSON
 
 
-def _problem(media: str | None, status: int, message: str, render: Render) -> Response:
+def _problem(media: str | None, status: int, message: str) -> Response:
     if media == HTML:
         return HTMLResponse(render("search_problem.html", status=status, message=message), status_code=status)
     return JSONResponse({"message": message}, status_code=status)
@@ -91,8 +93,8 @@ def _quote_href(hit: Hit) -> str:
     return f"/source/{hit.quote.source.rsplit('/', 1)[-1]}#{hit.quote.annotation.rsplit('/', 1)[-1]}"
 
 
-def search_router(index: SearchIndex, render: Render) -> APIRouter:
-    """The routes of the search and list pages; ``render(template, **context)`` renders a page."""
+def search_router(index: SearchIndex) -> APIRouter:
+    """The routes of the search and list pages, answered from ``index``."""
     router = APIRouter(include_in_schema=True, tags=["search"])
 
     @router.api_route(SEARCH_PATH, methods=["GET", "HEAD"], summary="Search names, alternative names and quotes")
@@ -101,13 +103,13 @@ def search_router(index: SearchIndex, render: Render) -> APIRouter:
         try:
             media = _media(request, [HTML, JSON])
             if media is None:
-                return _problem(JSON, 406, "/search answers text/html or application/json", render)
+                return _problem(JSON, 406, "/search answers text/html or application/json")
             q = request.query_params.get("q", "")
             kind = request.query_params.get("kind") or None
             page = _page(request)
             results = index.search(q, kind=kind, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE)
         except (BadParameterError, SearchError) as exc:
-            return _problem(media, 400, str(exc), render)
+            return _problem(media, 400, str(exc))
         if media == JSON:
             data = results.to_json()
             for hit, item in zip(results.hits, data["results"], strict=True):
@@ -149,7 +151,7 @@ def search_router(index: SearchIndex, render: Render) -> APIRouter:
         try:
             media = _media(request, [HTML, JSON, CSV], extension)
             if media is None:
-                return _problem(JSON, 406, "lists answer text/html, application/json or text/csv", render)
+                return _problem(JSON, 406, "lists answer text/html, application/json or text/csv")
             filters = {f: request.query_params.getlist(f) for f in FACETS if request.query_params.getlist(f)}
             sort = request.query_params.get("sort", "name")
             page = _page(request)
@@ -162,7 +164,7 @@ def search_router(index: SearchIndex, render: Render) -> APIRouter:
                 sort=sort,
             )
         except (BadParameterError, SearchError) as exc:
-            return _problem(media, 400, str(exc), render)
+            return _problem(media, 400, str(exc))
         name = kind.slug if kind else "records"
         path = f"{LIST_PATH}/{kind.slug}" if kind else LIST_PATH
         if media == JSON:
@@ -227,7 +229,6 @@ def search_router(index: SearchIndex, render: Render) -> APIRouter:
                 _problem_media(request, ext if dot else None),
                 404,
                 f"there is no list named {slug!r}: the lists are {lists}",
-                render,
             )
         return listing_response(request, kind, ext if dot else None)
 
@@ -241,14 +242,3 @@ def _csv(listing: Listing) -> bytes:
     for row in listing.rows:
         writer.writerow(row.to_csv())
     return out.getvalue().encode("utf-8")
-
-
-def landing_kinds(index: SearchIndex) -> list[dict[str, Any]]:
-    """The home page's "records by kind": each kind with its count and list link, and its classes."""
-    types: dict[str, list[tuple[str, int, str]]] = {}
-    for kind, iri, label, n in index.type_counts():
-        types.setdefault(kind.key, []).append((label, n, _href(f"{LIST_PATH}/{kind.slug}", [("type", iri)])))
-    return [
-        {"kind": k, "count": n, "href": f"{LIST_PATH}/{k.slug}", "types": types.get(k.key, [])}
-        for k, n in index.kind_counts()
-    ]
