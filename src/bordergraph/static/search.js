@@ -129,7 +129,8 @@
       var all = options();
       if (!all.length) return;
       if (active >= 0) all[active].setAttribute("aria-selected", "false");
-      active = (active + by + all.length + 1) % (all.length + 1) - 1; // -1: back in the input
+      // Positions -1 (back in the input) … n-1, wrapping around at both ends.
+      active = ((active + 1 + by + all.length + 1) % (all.length + 1)) - 1;
       if (active >= 0) {
         all[active].setAttribute("aria-selected", "true");
         input.setAttribute("aria-activedescendant", all[active].id);
