@@ -232,3 +232,13 @@ def test_head_answers_like_get(client: httpx.Client) -> None:
 def test_facets_of_the_list_are_the_indexs(client: httpx.Client) -> None:
     data = client.get("/list/events.json").json()
     assert set(data["facets"]) == set(FACETS) - {"kind"}
+
+
+def test_the_readme_search_examples_answer(client: httpx.Client) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    urls = re.findall(r"curl -s 'http://127\.0\.0\.1:8000(/(?:search|list)[^']*)'", readme)
+    assert len(urls) >= 2, "the README's search examples moved: update this test"
+    for url in urls:
+        answer = client.get(url, headers=JSON if "search" in url else {})
+        assert answer.status_code == 200, (url, answer.text)
+        assert answer.content.strip()
