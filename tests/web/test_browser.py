@@ -272,3 +272,25 @@ def test_search_and_list_pages_fit_a_390px_screen(browser: Browser, path: str) -
     finally:
         browser.driver.set_window_size(1400, 2000)
     browser.check_logs()
+
+
+FITS = [("/", "table.record-kinds"), ("/", "header.top"), ("/", "header form[role=search]"),
+        ("/id/ralph-goodale", "header form[role=search]"), ("/sparql", "header form[role=search]")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "selector"), FITS)
+def test_the_search_box_and_the_counts_fit_a_390px_screen(browser: Browser, path: str, selector: str) -> None:
+    """The parts of other pages that search adds (the header's box, the home page's counts) fit in 390 px."""
+    browser.driver.set_window_size(390, 844)
+    try:
+        browser.open(path)
+        right, inner, outer, window = browser.driver.execute_script(
+            "const e = document.querySelector(arguments[0]);"
+            "return [e.getBoundingClientRect().right, e.scrollWidth, e.clientWidth,"
+            " document.documentElement.clientWidth]",
+            selector,
+        )
+        assert right <= window, f"{selector} ends at {right} px in a {window} px window"
+        assert inner <= outer, f"{selector} holds {inner} px of content in {outer} px"
+    finally:
+        browser.driver.set_window_size(1400, 2000)
