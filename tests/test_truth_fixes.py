@@ -1,0 +1,83 @@
+"""Regression tests for the truth fixes of issue 14, one per fix, each named for it.
+
+Every test reads the real records (built once by the ``built`` fixture) and, where the rule is
+"the graph says only what its source prints", the archived source text of that graph itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS, SKOS
+
+from bordergraph.build import Built
+from bordergraph.paths import Paths
+from bordergraph.prefixes import BG, BGG, BGR, ORG, SOURCES_GRAPH
+
+
+
+def graph_of(built: Built, source_slug: str) -> Graph:
+    """The named graph holding what one source says."""
+    return built.loaded.dataset.graph(BGG[source_slug])
+
+
+def source_graphs(built: Built) -> dict[URIRef, URIRef]:
+    """Every source document and the named graph of its records, read from the sources graph."""
+    sources = built.loaded.dataset.graph(SOURCES_GRAPH)
+    return {URIRef(s): URIRef(g) for s, g in sources.subject_objects(BG.sourceGraph)}
+
+
+def source_text(built: Built, paths: Paths, graph: URIRef) -> str:
+    """The archived text of the source whose records ``graph`` holds."""
+    sources = built.loaded.dataset.graph(SOURCES_GRAPH)
+    document = next(s for s, g in source_graphs(built).items() if g == graph)
+    local = sources.value(document, BG.localPath)
+    return (paths.root / Path(str(local))).read_text(encoding="utf-8")
+
+
+# --- fix 1 ----------------------------------------------------------------------------------------
+
+
+def test_fix1_2018_ratification_commitment_is_reaffirmed_and_no_signed_status(built: Built) -> None:
+    """The 2018 release only 'reaffirmed their commitment to ratify'; it never says the agreement was signed."""
+    g = graph_of(built, "release-2018-goodale-nielsen")
+    claim = BGR["claim-2018-02-05-ratify-preclearance-agreement"]
+    assert set(g.objects(claim, BG.modality)) == {BG.Reaffirmed}
+    agreement = BGR["preclearance-agreement"]
+    statuses = set(g.objects(agreement, BG.status))
+    assert not statuses & {BG.ToBeRatified, BG.Signed}, statuses
+    # nothing in that graph claims the agreement is signed or to be ratified
+    for about_it in g.subjects(BG.about, agreement):
+        assert not set(g.objects(about_it, BG.modality)) & {BG.ToBeRatified, BG.Signed}
+
+
+# --- fix 2 ----------------------------------------------------------------------------------------
+
+
+def test_fix2_march_10_announcement_gives_no_post(built: Built) -> None:
+    """'On March 10, Secretary Napolitano and Minister Toews announced …': no post is attested for that day."""
+    g = graph_of(built, "release-2011-napolitano-toews")
+    event = BGR["announcement-03-10-joint-border-threat-risk-assessment"]
+    participations = set(g.objects(event, BG.participation))
+    assert len(participations) == 2
+    for participation in participations:
+        assert g.value(participation, BG.inRole) is None, participation
+
+
+# --- fix 3 ----------------------------------------------------------------------------------------
+
+
+def test_fix3_no_claim_has_contradictory_claimant_notes(built: Built) -> None:
+    """A claim without a claimant may not carry a note saying something is 'recorded as claimant'."""
+    data = built.loaded.dataset
+    checked = 0
+    for claim in data.subjects(URIRef(str(BG.modality)), None, unique=True):
+        notes = [str(n) for n in data.objects(claim, SKOS.editorialNote)]
+        says_none = any("no claimant is recorded" in n for n in notes)
+        says_one = any("recorded as claimant" in n or "is recorded as bg:claimant" in n for n in notes)
+        assert not (says_none and says_one), (claim, notes)
+        if says_none:
+            checked += 1
+            assert data.value(claim, BG.claimant) is None, claim
+    assert checked >= 11
