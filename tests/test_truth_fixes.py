@@ -81,3 +81,25 @@ def test_fix3_no_claim_has_contradictory_claimant_notes(built: Built) -> None:
             checked += 1
             assert data.value(claim, BG.claimant) is None, claim
     assert checked >= 11
+
+
+# --- fix 4 ----------------------------------------------------------------------------------------
+
+HEADER_BLOCK_NAMES = ("Office of the Press Secretary", "Media Relations", "Public Safety Canada")
+
+
+def test_fix4_release_header_blocks_give_no_publisher_claimant_or_record(built: Built, paths: Paths) -> None:
+    """One rule for every source: nothing comes from 'For Immediate Release / … / Contact' blocks."""
+    data = built.loaded.dataset
+    for name in HEADER_BLOCK_NAMES:
+        named = {s for s in data.subjects(RDFS.label, None) if str(data.value(s, RDFS.label)) == name}
+        assert not named, f"{name!r} comes only from a header/contact block: {named}"
+        assert not any(str(o) == name for o in data.objects(None, BG.publisherAsStated))
+    sources = built.loaded.dataset.graph(SOURCES_GRAPH)
+    for document, graph in source_graphs(built).items():
+        text = source_text(built, paths, graph)
+        for printed in sources.objects(document, BG.publisherAsStated):
+            # a publisher must be named in the title or body, i.e. outside any header block
+            assert str(printed) in text.split("For Immediate Release")[0] or str(printed) in str(
+                sources.value(document, URIRef("http://purl.org/dc/terms/title"))
+            ), (document, printed)
