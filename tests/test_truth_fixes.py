@@ -103,3 +103,47 @@ def test_fix4_release_header_blocks_give_no_publisher_claimant_or_record(built: 
             assert str(printed) in text.split("For Immediate Release")[0] or str(printed) in str(
                 sources.value(document, URIRef("http://purl.org/dc/terms/title"))
             ), (document, printed)
+
+
+# --- fix 5 ----------------------------------------------------------------------------------------
+
+
+def test_fix5_post_labels_a_graph_asserts_are_printed_in_its_source(built: Built, paths: Paths) -> None:
+    """A graph names a post only as its own source prints it; the canonical name lives where printed."""
+    checked = 0
+    for graph in source_graphs(built).values():
+        g = built.loaded.dataset.graph(graph)
+        text = source_text(built, paths, graph)
+        for post in set(g.subjects(None, ORG.Post)):
+            for label in [*g.objects(post, RDFS.label), *g.objects(post, SKOS.altLabel)]:
+                checked += 1
+                assert str(label) in text, f"{graph}: <{post}> is named {str(label)!r}, which its source never prints"
+    assert checked >= 10
+    minister = BGR["post-ca-minister-public-safety"]
+    for older in ("release-2010-toews-napolitano", "release-2011-napolitano-toews"):
+        assert graph_of(built, older).value(minister, RDFS.label) is None
+    # the union still gives the post exactly one label, from the releases that print it
+    assert {str(x) for x in built.loaded.dataset.objects(minister, RDFS.label)} == {
+        "Minister of Public Safety and Emergency Preparedness"
+    }
+
+
+# --- fix 7 ----------------------------------------------------------------------------------------
+
+COUNTRY_WORDS = ("U.S.", "United States", "Canada", "Canadian")
+
+
+def test_fix7_post_in_a_government_only_where_the_source_names_the_country(built: Built, paths: Paths) -> None:
+    """One rule everywhere: org:postIn only when the printed name of the post carries its country."""
+    stated = 0
+    for graph in source_graphs(built).values():
+        g = built.loaded.dataset.graph(graph)
+        text = source_text(built, paths, graph)
+        for post, _government in g.subject_objects(ORG.postIn):
+            names = [str(x) for x in [*g.objects(post, RDFS.label), *g.objects(post, SKOS.altLabel)]]
+            assert any(n in text and any(w in n for w in COUNTRY_WORDS) for n in names), (
+                f"{graph}: <{post}> org:postIn, but no printed name of it in this graph names the country: {names}"
+            )
+            stated += 1
+    assert stated >= 5
+    assert not list(built.loaded.dataset.objects(BGR["post-us-president"], ORG.postIn))
