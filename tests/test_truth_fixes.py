@@ -147,3 +147,22 @@ def test_fix7_post_in_a_government_only_where_the_source_names_the_country(built
             stated += 1
     assert stated >= 5
     assert not list(built.loaded.dataset.objects(BGR["post-us-president"], ORG.postIn))
+
+
+# --- fix 6 ----------------------------------------------------------------------------------------
+
+
+def test_fix6_border_issues_page_graph_borrows_nothing_from_other_sources(built: Built, paths: Paths) -> None:
+    """The page's graph: no unprinted title, its own types for Beyond the Border, no invented claimants."""
+    g = graph_of(built, "page-border-issues")
+    text = source_text(built, paths, BGG["page-border-issues"])
+    agreement = BGR["preclearance-agreement"]
+    assert g.value(agreement, RDFS.label) is None
+    assert "Agreement on Land, Rail, Marine and Air Transport Preclearance" not in text
+    assert all(str(x) in text for x in g.objects(agreement, SKOS.altLabel))
+    btb_types = set(g.objects(BGR["beyond-the-border"], URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")))
+    assert BG.Declaration not in btb_types and "declaration" not in text
+    assert {BG.Initiative, BG.Agreement} <= btb_types
+    claims = set(g.subjects(BG.modality, None))
+    assert claims
+    assert not [c for c in claims if g.value(c, BG.claimant) is not None]
