@@ -28,6 +28,18 @@ def source_graphs(built: Built) -> dict[URIRef, URIRef]:
     return {URIRef(s): URIRef(g) for s, g in sources.subject_objects(BG.sourceGraph)}
 
 
+def select(built: Built, sparql: str) -> list[dict[str, str]]:
+    """Rows of a SELECT on the built store (default graph: the union), values as plain strings."""
+    result = built.store.query(sparql)
+    names = [v.value for v in result.variables]
+    return [{n: (row[n].value if row[n] is not None else "") for n in names} for row in result]
+
+
+def example(paths: Paths, slug: str) -> str:
+    """The text of one example query."""
+    return (paths.queries_dir / "examples" / f"{slug}.rq").read_text(encoding="utf-8")
+
+
 def source_text(built: Built, paths: Paths, graph: URIRef) -> str:
     """The archived text of the source whose records ``graph`` holds."""
     sources = built.loaded.dataset.graph(SOURCES_GRAPH)
@@ -166,3 +178,20 @@ def test_fix6_border_issues_page_graph_borrows_nothing_from_other_sources(built:
     claims = set(g.subjects(BG.modality, None))
     assert claims
     assert not [c for c in claims if g.value(c, BG.claimant) is not None]
+
+
+# --- fix 8 ----------------------------------------------------------------------------------------
+
+
+def test_fix8_same_quantity_links_stated_both_ways_and_undated_figures_shown(built: Built, paths: Paths) -> None:
+    """Every bg:sameQuantityAs is stated both ways; the side-by-side example keeps undated figures, marked."""
+    data = built.loaded.dataset
+    links = set(data.subject_objects(BG.sameQuantityAs))
+    assert links
+    assert all((b, a) in links for a, b in links)
+    airports = (BGR["figure-2017-preclearance-airports"], BGR["figure-border-issues-preclearance-airports"])
+    assert airports in links and airports[::-1] in links
+    rows = select(built, example(paths, "04-figures-side-by-side"))
+    pairs = {(r["first"], r["second"]): (r["firstDate"], r["secondDate"]) for r in rows}
+    assert pairs[("Canada’s eight largest airports", "eight Canadian airports")] == ("2017-03-10", "undated")
+    assert len(rows) == len(links) // 2
