@@ -195,3 +195,27 @@ def test_fix8_same_quantity_links_stated_both_ways_and_undated_figures_shown(bui
     pairs = {(r["first"], r["second"]): (r["firstDate"], r["secondDate"]) for r in rows}
     assert pairs[("Canada’s eight largest airports", "eight Canadian airports")] == ("2017-03-10", "undated")
     assert len(rows) == len(links) // 2
+
+
+# --- fix 9 ----------------------------------------------------------------------------------------
+
+
+def test_fix9_every_event_has_a_place_or_says_it_has_none(built: Built, paths: Paths) -> None:
+    """The place rule applies to every event (launches and deployments too), checked by EventPlaceShape."""
+    rows = select(
+        built,
+        """PREFIX bg: <https://w3id.org/bordergraph/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?e (COUNT(DISTINCT ?loc) AS ?places) (COUNT(DISTINCT ?st) AS ?statuses) WHERE {
+          ?e a ?t . ?t rdfs:subClassOf* bg:Event .
+          OPTIONAL { ?e bg:location ?loc } OPTIONAL { ?e bg:placeStatus ?st }
+        } GROUP BY ?e""",
+    )
+    assert len(rows) >= 10
+    for row in rows:
+        assert (int(row["places"]) > 0) != (int(row["statuses"]) > 0), row
+    for slug in ("launch-2010-project-global-shield", "deployment-ice-personnel-haiti"):
+        assert built.loaded.dataset.value(BGR[slug], BG.placeStatus) == BG.PlaceNotStated
+    shapes = Graph().parse(paths.root / "ontology" / "shapes.ttl", format="turtle")
+    shape = URIRef("https://w3id.org/bordergraph/shapes#EventPlaceShape")
+    assert (shape, URIRef("http://www.w3.org/ns/shacl#targetClass"), BG.Event) in shapes
