@@ -219,3 +219,27 @@ def test_fix9_every_event_has_a_place_or_says_it_has_none(built: Built, paths: P
     shapes = Graph().parse(paths.root / "ontology" / "shapes.ttl", format="turtle")
     shape = URIRef("https://w3id.org/bordergraph/shapes#EventPlaceShape")
     assert (shape, URIRef("http://www.w3.org/ns/shacl#targetClass"), BG.Event) in shapes
+
+
+# --- model (a): one IRI per real-world event, each source graph with its own precision --------------
+
+
+def test_model_a_beyond_the_border_signing_is_one_record_dated_per_source(built: Built) -> None:
+    """The 2011 release (4 February 2011) and the page ('in 2011') describe one signing, not two."""
+    data = built.loaded.dataset
+    signings = set(data.subjects(BG.object, BGR["beyond-the-border"])) & set(
+        data.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), BG.Signing)
+    )
+    assert signings == {BGR["signing-beyond-the-border"]}
+    signing = BGR["signing-beyond-the-border"]
+    dates = {}
+    for graph in source_graphs(built).values():
+        g = built.loaded.dataset.graph(graph)
+        if (signing, None, None) in g:
+            assert len(set(g.objects(signing, BG.date))) == 1, graph
+            dates[str(graph).rsplit("/", 1)[-1]] = (str(g.value(signing, BG.date)), g.value(signing, BG.dateStatus))
+    assert dates == {
+        "release-2011-napolitano-toews": ("2011-02-04", BG.DateStated),
+        "page-border-issues": ("2011", BG.DatePartial),
+    }
+    assert len({str(x) for x in data.objects(signing, RDFS.label)}) == 1
