@@ -243,3 +243,25 @@ def test_model_a_beyond_the_border_signing_is_one_record_dated_per_source(built:
         "page-border-issues": ("2011", BG.DatePartial),
     }
     assert len({str(x) for x in data.objects(signing, RDFS.label)}) == 1
+
+
+# --- model (b): every record can be restricted to one source without GRAPH --------------------------
+
+
+def test_model_b_every_record_names_its_source(built: Built) -> None:
+    """Bills, programs, agreements, people and places carry prov:wasDerivedFrom like facts do."""
+    from rdflib.namespace import PROV, RDF
+
+    from bordergraph.prefixes import OA
+
+    checked = 0
+    for source, graph in source_graphs(built).items():
+        g = built.loaded.dataset.graph(graph)
+        for record in set(g.subjects(RDF.type, None)):
+            if not str(record).startswith(str(BGR)) or (record, RDF.type, OA.Annotation) in g:
+                continue
+            assert (record, PROV.wasDerivedFrom, source) in g, f"{graph}: <{record}> names no source"
+            checked += 1
+    assert checked > 300
+    for slug in ("bill-c-21", "preclearance", "preclearance-agreement", "beyond-the-border"):
+        assert list(built.loaded.dataset.objects(BGR[slug], PROV.wasDerivedFrom)), slug
