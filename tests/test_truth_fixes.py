@@ -265,3 +265,27 @@ def test_model_b_every_record_names_its_source(built: Built) -> None:
     assert checked > 200
     for slug in ("bill-c-21", "preclearance", "preclearance-agreement", "beyond-the-border"):
         assert list(built.loaded.dataset.objects(BGR[slug], PROV.wasDerivedFrom)), slug
+
+
+# --- model (e): dates live on the signing event -------------------------------------------------------
+
+
+def test_model_e_dates_live_on_events_and_the_agreements_example_gives_signing_date_and_source(
+    built: Built, paths: Paths
+) -> None:
+    """No document carries bg:date; example 02 answers 'when was it signed, says who' per source."""
+    undated_documents = select(
+        built,
+        """PREFIX bg: <https://w3id.org/bordergraph/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?x WHERE { ?x bg:date ?d . FILTER NOT EXISTS { ?x a ?t . ?t rdfs:subClassOf* bg:Event } }""",
+    )
+    assert undated_documents == []
+    ontology = built.loaded.dataset.graph(BGG["ontology"])
+    assert "bg:Signing" in str(ontology.value(BG.PolicyDocument, SKOS.definition))
+    rows = select(built, example(paths, "02-agreements"))
+    signed = {(r["source"], r["signed"], r["signedAsStated"]) for r in rows if r["document"] == "Beyond the Border"}
+    assert signed == {
+        ("Canadian-American Homeland Security Collaboration, 17 June 2011 (archived blog copy)", "2011-02-04", "On February 4, 2011"),
+        ("Border Issues (undated, unattributed web page)", "2011", "in 2011"),
+    }
