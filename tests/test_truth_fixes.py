@@ -289,3 +289,19 @@ def test_model_e_dates_live_on_events_and_the_agreements_example_gives_signing_d
         ("Canadian-American Homeland Security Collaboration, 17 June 2011 (archived blog copy)", "2011-02-04", "On February 4, 2011"),
         ("Border Issues (undated, unattributed web page)", "2011", "in 2011"),
     }
+
+
+# --- model (d): the dateline is a documented, queryable place of issue -------------------------------
+
+
+def test_model_d_place_of_issue_beside_the_strict_event_place(built: Built, paths: Paths) -> None:
+    """'Place not stated; issued at Washington, D.C.': the dateline never becomes the meeting place."""
+    rows = select(built, example(paths, "17-places-and-places-of-issue"))
+    meeting = [r for r in rows if r["event"] == "Meeting of Napolitano and Toews, 17 June 2011"]
+    assert [(r["place"], r["issuedAt"], r["issuedAtAsStated"]) for r in meeting] == [
+        ("place not stated", "Washington, D.C.", "WASHINGTON")
+    ]
+    sources = built.loaded.dataset.graph(SOURCES_GRAPH)
+    located = set(sources.subjects(URIRef("https://schema.org/locationCreated"), None))
+    printed = set(sources.subjects(BG.placeOfIssueAsStated, None))
+    assert located == printed and len(located) == len(source_graphs(built)) - 1  # the page has no dateline
