@@ -306,3 +306,48 @@ def test_model_d_place_of_issue_beside_the_strict_event_place(built: Built, path
     printed = set(sources.subjects(BG.placeOfIssueAsStated, None))
     assert located and located == printed
     assert BGR["page-border-issues"] not in located  # the page prints no dateline
+
+
+# --- model (c): one label pattern ---------------------------------------------------------------------
+
+# Records no source names verbatim: their rdfs:label is a short description or a reading, said so in
+# a note, and the names the sources do print are their skos:altLabel.
+DESCRIPTIVE_LABELS = {
+    "canada-us-border": "printed only as 'our shared border', 'our shared land border', 'the world’s longest secure border'",
+    "jfk-airport": "printed 'New York’s JFK, Miami and Los Angeles International Airports'",
+    "miami-international-airport": "printed 'New York’s JFK, Miami and Los Angeles International Airports'",
+    "united-kingdom": "printed 'the UK'; the name is the label of its verified Wikidata link (data/mappings)",
+    "child-exploitation-haiti-initiative": "printed as the heading 'Child Sexual Exploitation and Trafficking'",
+    "cbrne-mutual-assistance-concepts-of-operation": "printed as a description, not a name",
+    "beyond-the-border-action-plan": "printed 'This Action Plan' right after 'Through Beyond the Border'",
+}
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_model_c_one_label_per_record_and_printed_names_as_alt_labels(built: Built, paths: Paths) -> None:
+    """One rdfs:label per record in the union; a graph names a record only as its source prints it."""
+    from rdflib.namespace import RDF
+
+    data = built.loaded.dataset
+    for record in {s for s in data.subjects(RDFS.label, None) if str(s).startswith(str(BGR))}:
+        labels = {str(x) for x in data.objects(record, RDFS.label)}
+        assert len(labels) == 1, (record, labels)
+        assert not any(lab.endswith(("(U.S.)", "(Canada)", "(New York)")) for lab in labels), labels
+    fact_classes = set(built.loaded.dataset.transitive_subjects(RDFS.subClassOf, BG.EvidencedFact))
+    for graph in source_graphs(built).values():
+        g = data.graph(graph)
+        text = _flat(source_text(built, paths, graph))
+        for record in {s for s in g.subjects(RDF.type, None) if str(s).startswith(str(BGR))}:
+            if set(g.objects(record, RDF.type)) & (fact_classes | {URIRef("http://www.w3.org/ns/oa#Annotation")}):
+                continue  # facts and annotations have descriptive labels by design
+            for alt in g.objects(record, SKOS.altLabel):
+                assert _flat(str(alt)) in text, f"{graph}: altLabel {str(alt)!r} of <{record}> is not printed"
+            slug = str(record)[len(str(BGR)) :]
+            for label in g.objects(record, RDFS.label):
+                if slug not in DESCRIPTIVE_LABELS:
+                    assert _flat(str(label)) in text, f"{graph}: <{record}> is labelled {str(label)!r}, not printed"
+    for slug in DESCRIPTIVE_LABELS:
+        assert data.value(BGR[slug], SKOS.editorialNote) is not None, f"{slug}: say in a note why the label is not printed"
