@@ -185,7 +185,7 @@ def test_links_command_reports_linked_and_unlinked_by_type() -> None:
     result = CliRunner().invoke(main, ["links"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == "Wikidata links: 30 of 46 people, organisations, posts and places linked"
+    assert lines[0] == "Wikidata links: 30 of 47 people, organisations, posts and places linked"
     person = next(line for line in lines if line.startswith("foaf:Person "))
     assert person.split()[1:] == ["7", "3"]
     assert any(line.startswith("  bgr:cbsa (bg:GovernmentAgency, Canada Border Services Agency): ") for line in lines)

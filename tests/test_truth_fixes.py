@@ -351,3 +351,35 @@ def test_model_c_one_label_per_record_and_printed_names_as_alt_labels(built: Bui
                     assert _flat(str(label)) in text, f"{graph}: <{record}> is labelled {str(label)!r}, not printed"
     for slug in DESCRIPTIVE_LABELS:
         assert data.value(BGR[slug], SKOS.editorialNote) is not None, f"{slug}: say in a note why the label is not printed"
+
+
+# --- model (f): a relation a text states gets a property, used in an example ---------------------------
+
+NEW_TERMS = ("counterpartOf", "purpose", "beneficiary", "ranked", "rank", "criterion", "rankedAfter", "comparedWith")
+
+
+def test_model_f_new_relations_are_declared_used_and_queried(built: Built, paths: Paths) -> None:
+    """Each new property: declared, labelled, defined, with domain and range, in the data and in an example."""
+    ontology = built.loaded.dataset.graph(BGG["ontology"])
+    examples = "\n".join(p.read_text(encoding="utf-8") for p in (paths.queries_dir / "examples").glob("*.rq"))
+    data = built.loaded.dataset
+    for name in NEW_TERMS:
+        term = BG[name]
+        for prop in (RDFS.label, SKOS.definition, RDFS.domain, RDFS.range):
+            assert ontology.value(term, prop) is not None, f"bg:{name} has no {prop}"
+        assert f"bg:{name} " in examples or f"bg:{name}/" in examples, f"no example query uses bg:{name}"
+        assert next(data.subject_objects(term), None) is not None, f"bg:{name} is used nowhere in the data"
+    assert ontology.value(BG.chairedBy, RDFS.range) is not None
+    chairs = select(built, example(paths, "18-forum-chairs"))
+    assert {(r["chair"], r["counterpartOf"]) for r in chairs} >= {
+        ("Canadian counterparts", "U.S. Attorney General"),
+        ("Canadian counterparts", "Secretary of Homeland Security"),
+    }
+    ranks = select(built, example(paths, "20-rankings"))
+    assert {(r["ranked"], r["rank"], r["after"]) for r in ranks if r["after"]} == {
+        ("Pearson Airport", "4", "JFK International Airport"),
+        ("Pearson Airport", "4", "Miami International Airport"),
+        ("Pearson Airport", "4", "Los Angeles International Airport"),
+    }
+    purposes = select(built, example(paths, "19-purposes-and-beneficiaries"))
+    assert any(r["beneficiary"] == "Haitian National Police" for r in purposes)
