@@ -383,3 +383,24 @@ def test_model_f_new_relations_are_declared_used_and_queried(built: Built, paths
     }
     purposes = select(built, example(paths, "19-purposes-and-beneficiaries"))
     assert any(r["beneficiary"] == "Haitian National Police" for r in purposes)
+
+
+# --- model (g): the README's "How the data is shaped" queries answer ----------------------------------
+
+
+def test_model_g_readme_shape_queries_answer(built: Built, paths: Paths) -> None:
+    """Each pattern query of the README section runs on the real data and returns rows."""
+    import re
+
+    from bordergraph.prefixes import sparql_prologue
+
+    readme = (paths.root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How the data is shaped", 1)[1].split("\n## ", 1)[0]
+    queries = re.findall(r"```sparql\n(.*?)```", section, re.S)
+    assert len(queries) >= 5
+    for query in queries:
+        assert len(query.strip().splitlines()) <= 3, query
+        rows = select(built, sparql_prologue() + "\n" + query)
+        assert rows, query
+    two = select(built, sparql_prologue() + "\n" + queries[1])
+    assert sorted(r["date"] for r in two) == ["2011", "2011-02-04"]
