@@ -6,15 +6,15 @@ Every test reads the real records (built once by the ``built`` fixture) and, whe
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS, SKOS
+from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 
 from bordergraph.build import Built
 from bordergraph.paths import Paths
-from bordergraph.prefixes import BG, BGG, BGR, ORG, SOURCES_GRAPH
-
+from bordergraph.prefixes import BG, BGG, BGR, OA, ORG, SCHEMA, SOURCES_GRAPH, sparql_prologue
 
 
 def graph_of(built: Built, source_slug: str) -> Graph:
@@ -84,7 +84,7 @@ def test_fix3_no_claim_has_contradictory_claimant_notes(built: Built) -> None:
     """A claim without a claimant may not carry a note saying something is 'recorded as claimant'."""
     data = built.loaded.dataset
     checked = 0
-    for claim in data.subjects(URIRef(str(BG.modality)), None, unique=True):
+    for claim in data.subjects(BG.modality, None, unique=True):
         notes = [str(n) for n in data.objects(claim, SKOS.editorialNote)]
         says_none = any("no claimant is recorded" in n for n in notes)
         says_one = any("recorded as claimant" in n or "is recorded as bg:claimant" in n for n in notes)
@@ -113,7 +113,7 @@ def test_fix4_release_header_blocks_give_no_publisher_claimant_or_record(built: 
         for printed in sources.objects(document, BG.publisherAsStated):
             # a publisher must be named in the title or body, i.e. outside any header block
             assert str(printed) in text.split("For Immediate Release")[0] or str(printed) in str(
-                sources.value(document, URIRef("http://purl.org/dc/terms/title"))
+                sources.value(document, DCTERMS.title)
             ), (document, printed)
 
 
@@ -172,7 +172,7 @@ def test_fix6_border_issues_page_graph_borrows_nothing_from_other_sources(built:
     assert g.value(agreement, RDFS.label) is None
     assert "Agreement on Land, Rail, Marine and Air Transport Preclearance" not in text
     assert all(str(x) in text for x in g.objects(agreement, SKOS.altLabel))
-    btb_types = set(g.objects(BGR["beyond-the-border"], URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")))
+    btb_types = set(g.objects(BGR["beyond-the-border"], RDF.type))
     assert BG.Declaration not in btb_types and "declaration" not in text
     assert {BG.Initiative, BG.Agreement} <= btb_types
     claims = set(g.subjects(BG.modality, None))
@@ -227,9 +227,7 @@ def test_fix9_every_event_has_a_place_or_says_it_has_none(built: Built, paths: P
 def test_model_a_beyond_the_border_signing_is_one_record_dated_per_source(built: Built) -> None:
     """The 2011 release (4 February 2011) and the page ('in 2011') describe one signing, not two."""
     data = built.loaded.dataset
-    signings = set(data.subjects(BG.object, BGR["beyond-the-border"])) & set(
-        data.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), BG.Signing)
-    )
+    signings = set(data.subjects(BG.object, BGR["beyond-the-border"])) & set(data.subjects(RDF.type, BG.Signing))
     assert signings == {BGR["signing-beyond-the-border"]}
     signing = BGR["signing-beyond-the-border"]
     dates = {}
@@ -250,10 +248,6 @@ def test_model_a_beyond_the_border_signing_is_one_record_dated_per_source(built:
 
 def test_model_b_every_record_names_its_source(built: Built) -> None:
     """Bills, programs, agreements, people and places carry prov:wasDerivedFrom like facts do."""
-    from rdflib.namespace import PROV, RDF
-
-    from bordergraph.prefixes import OA
-
     checked = 0
     for source, graph in source_graphs(built).items():
         g = built.loaded.dataset.graph(graph)
@@ -286,7 +280,11 @@ def test_model_e_dates_live_on_events_and_the_agreements_example_gives_signing_d
     rows = select(built, example(paths, "02-agreements"))
     signed = {(r["source"], r["signed"], r["signedAsStated"]) for r in rows if r["document"] == "Beyond the Border"}
     assert signed == {
-        ("Canadian-American Homeland Security Collaboration, 17 June 2011 (archived blog copy)", "2011-02-04", "On February 4, 2011"),
+        (
+            "Canadian-American Homeland Security Collaboration, 17 June 2011 (archived blog copy)",
+            "2011-02-04",
+            "On February 4, 2011",
+        ),
         ("Border Issues (undated, unattributed web page)", "2011", "in 2011"),
     }
 
@@ -302,7 +300,7 @@ def test_model_d_place_of_issue_beside_the_strict_event_place(built: Built, path
         ("place not stated", "Washington, D.C.", "WASHINGTON")
     ]
     sources = built.loaded.dataset.graph(SOURCES_GRAPH)
-    located = set(sources.subjects(URIRef("https://schema.org/locationCreated"), None))
+    located = set(sources.subjects(SCHEMA.locationCreated, None))
     printed = set(sources.subjects(BG.placeOfIssueAsStated, None))
     assert located and located == printed
     assert BGR["page-border-issues"] not in located  # the page prints no dateline
@@ -313,7 +311,7 @@ def test_model_d_place_of_issue_beside_the_strict_event_place(built: Built, path
 # Records no source names verbatim: their rdfs:label is a short description or a reading, said so in
 # a note, and the names the sources do print are their skos:altLabel.
 DESCRIPTIVE_LABELS = {
-    "canada-us-border": "printed only as 'our shared border', 'our shared land border', 'the world’s longest secure border'",
+    "canada-us-border": "printed only as 'our shared border', 'our shared land border' and similar",
     "jfk-airport": "printed 'New York’s JFK, Miami and Los Angeles International Airports'",
     "miami-international-airport": "printed 'New York’s JFK, Miami and Los Angeles International Airports'",
     "united-kingdom": "printed 'the UK'; the name is the label of its verified Wikidata link (data/mappings)",
@@ -329,8 +327,6 @@ def _flat(text: str) -> str:
 
 def test_model_c_one_label_per_record_and_printed_names_as_alt_labels(built: Built, paths: Paths) -> None:
     """One rdfs:label per record in the union; a graph names a record only as its source prints it."""
-    from rdflib.namespace import RDF
-
     data = built.loaded.dataset
     for record in {s for s in data.subjects(RDFS.label, None) if str(s).startswith(str(BGR))}:
         labels = {str(x) for x in data.objects(record, RDFS.label)}
@@ -341,7 +337,7 @@ def test_model_c_one_label_per_record_and_printed_names_as_alt_labels(built: Bui
         g = data.graph(graph)
         text = _flat(source_text(built, paths, graph))
         for record in {s for s in g.subjects(RDF.type, None) if str(s).startswith(str(BGR))}:
-            if set(g.objects(record, RDF.type)) & (fact_classes | {URIRef("http://www.w3.org/ns/oa#Annotation")}):
+            if set(g.objects(record, RDF.type)) & (fact_classes | {OA.Annotation}):
                 continue  # facts and annotations have descriptive labels by design
             for alt in g.objects(record, SKOS.altLabel):
                 assert _flat(str(alt)) in text, f"{graph}: altLabel {str(alt)!r} of <{record}> is not printed"
@@ -350,7 +346,9 @@ def test_model_c_one_label_per_record_and_printed_names_as_alt_labels(built: Bui
                 if slug not in DESCRIPTIVE_LABELS:
                     assert _flat(str(label)) in text, f"{graph}: <{record}> is labelled {str(label)!r}, not printed"
     for slug in DESCRIPTIVE_LABELS:
-        assert data.value(BGR[slug], SKOS.editorialNote) is not None, f"{slug}: say in a note why the label is not printed"
+        assert data.value(BGR[slug], SKOS.editorialNote) is not None, (
+            f"{slug}: say in a note why the label is not printed"
+        )
 
 
 # --- model (f): a relation a text states gets a property, used in an example ---------------------------
@@ -390,10 +388,6 @@ def test_model_f_new_relations_are_declared_used_and_queried(built: Built, paths
 
 def test_model_g_readme_shape_queries_answer(built: Built, paths: Paths) -> None:
     """Each pattern query of the README section runs on the real data and returns rows."""
-    import re
-
-    from bordergraph.prefixes import sparql_prologue
-
     readme = (paths.root / "README.md").read_text(encoding="utf-8")
     section = readme.split("## How the data is shaped", 1)[1].split("\n## ", 1)[0]
     queries = re.findall(r"```sparql\n(.*?)```", section, re.S)
