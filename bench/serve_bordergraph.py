@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import uvicorn
@@ -19,6 +20,7 @@ import uvicorn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from bordergraph.export.dumps import write_canonical_dump  # noqa: E402
 from bordergraph.paths import find_paths  # noqa: E402
 from bordergraph.querystore import QueryStore  # noqa: E402
 from bordergraph.web.app import create_app  # noqa: E402
@@ -32,8 +34,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=Settings.concurrency)
     args = parser.parse_args()
     store = QueryStore.from_nquads(args.nquads)
+    dump = write_canonical_dump(store, Path(tempfile.mkdtemp(prefix="bench-dump-")))  # as `serve` does
     settings = Settings(port=args.port, concurrency=args.concurrency, queue=256, rate=0, row_cap=1_000_000, timeout=120)
-    app = create_app(store, find_paths(), settings)
+    app = create_app(store, find_paths(), dump, settings)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -40,10 +41,10 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _build(root: Path | None, data_files: tuple[Path, ...] = ()) -> Built:
-    """Build or exit with the report: 1 for invalid data, 2 for anything else."""
+def _build(root: Path | None, data_files: tuple[Path, ...] = (), dump_dir: Path | None = None) -> Built:
+    """Build (and write the canonical dump into ``dump_dir``) or exit with the report: 1 invalid data, 2 else."""
     try:
-        return build(root, list(data_files) or None)
+        return build(root, list(data_files) or None, dump_dir)
     except LoadError as exc:
         _fail("INVALID: the files do not load:\n" + "\n".join(f"  - {p}" for p in exc.problems), EXIT_INVALID)
     except InvalidDataError as exc:
@@ -86,14 +87,10 @@ def validate(root: Path | None, data_files: tuple[Path, ...]) -> None:
     help="Folder for the validated dataset (N-Quads, one graph per source).",
 )
 def build_command(root: Path | None, out: Path) -> None:
-    """Validate, then write the validated dataset to OUT/bordergraph.nq; refuses invalid data."""
-    built = _build(root)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / "bordergraph.nq"
-    lines = sorted(built.loaded.dataset.serialize(format="nquads").splitlines())
-    target.write_text("\n".join(line for line in lines if line.strip()) + "\n", encoding="utf-8")
+    """Validate, then write the canonical dump OUT/bordergraph.nq (byte-stable); refuses invalid data."""
+    built = _build(root, dump_dir=out)
     click.echo(built.report.render())
-    click.echo(f"wrote {target} ({len(built.store)} quads in {len(built.store.graph_names())} named graphs)")
+    click.echo(f"wrote {built.dump} ({len(built.store)} quads in {len(built.store.graph_names())} named graphs)")
 
 
 def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -159,12 +156,14 @@ def serve(
         )
     except ValueError as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
-    built = _build(root)
-    click.echo(built.report.render(), err=True)
-    # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(built.store, built.paths, settings)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    with tempfile.TemporaryDirectory(prefix="bordergraph-dump-") as tmp:
+        built = _build(root, dump_dir=Path(tmp))
+        assert built.dump is not None
+        click.echo(built.report.render(), err=True)
+        # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        app = create_app(built.store, built.paths, built.dump, settings)
+        uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @main.command()

@@ -216,6 +216,7 @@ DESCRIPTION = (
     "from five archived public press releases and web pages (2010–2018). Every fact names the release it "
     "comes from and the verbatim quote, with character offsets, that supports it."
 )
+SPDX = "http://spdx.org/rdf/terms#"
 KEYWORDS = ["border security", "Canada", "United States", "preclearance", "homeland security", "press releases"]
 
 
@@ -227,13 +228,16 @@ def downloads(site: str) -> dict[str, tuple[str, str]]:
     }
 
 
-def dataset_description(store: QueryStore, site: str, endpoint: str) -> Triples:
+def dataset_description(
+    store: QueryStore, site: str, endpoint: str, checksums: dict[str, str] | None = None
+) -> Triples:
     """VoID + DCAT 3 for the dataset, its named graphs, partitions, dumps and SPARQL service.
 
     Args:
         store: the validated store (all counts come from it).
         site: the public base URL of the running site (``http://host:port``), for dumps.
         endpoint: the public URL of the SPARQL endpoint.
+        checksums: SHA-256 (hex) of each dump, by distribution slug (``nquads``, ``trig``).
 
     """
     c = count(store)
@@ -286,6 +290,16 @@ def dataset_description(store: QueryStore, site: str, endpoint: str) -> Triples:
         add(dist, _t("dcat", "accessURL"), _n(url))
         add(dist, _t("dcat", "mediaType"), _n(f"https://www.iana.org/assignments/media-types/{media}"))
         add(dist, _t("dcterms", "license"), _n(LICENCE))
+        if checksums and slug in checksums:  # DCAT 3 recommends spdx:checksum on a distribution
+            checksum = _n(f"{DATASET}/dump/{slug}/sha256")
+            add(dist, ox.NamedNode(SPDX + "checksum"), checksum)
+            add(checksum, RDF_TYPE, ox.NamedNode(SPDX + "Checksum"))
+            add(checksum, ox.NamedNode(SPDX + "algorithm"), ox.NamedNode(SPDX + "checksumAlgorithm_sha256"))
+            add(
+                checksum,
+                ox.NamedNode(SPDX + "checksumValue"),
+                _lit(checksums[slug], datatype=PREFIXES["xsd"] + "hexBinary"),
+            )
     endpoint_dist = _n(f"{DATASET}/dump/sparql")
     add(ds, _t("dcat", "distribution"), endpoint_dist)
     add(endpoint_dist, RDF_TYPE, _t("dcat", "Distribution"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -292,18 +292,6 @@ class Site(SiteData):
 
     # -- dumps ----------------------------------------------------------------------------
 
-    @cached_property
-    def nquads(self) -> bytes:
-        quads = [q for q in self.ox.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)]
-        text = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
-        lines = sorted(set(text.splitlines()))
-        return ("\n".join(line for line in lines if line.strip()) + "\n").encode("utf-8")
-
-    @cached_property
-    def trig(self) -> bytes:
-        quads = [q for q in self.ox.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)]
-        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b""
-
 
 def _split(name: str) -> tuple[str, str | None]:
     """``foo.ttl`` → (``foo``, ``ttl``); names without a known extension keep no extension."""
@@ -405,9 +393,9 @@ def _suggestions(site: Site, path: str) -> list[Term]:
     return [site.term(ox.NamedNode(BASE + m)) for m in difflib.get_close_matches(doc, sorted(pool), n=5, cutoff=0.5)]
 
 
-def mount_site(app: FastAPI, store: QueryStore, paths: Paths, public_url: str | None) -> Site:
+def mount_site(app: FastAPI, store: QueryStore, paths: Paths, dump: Path, public_url: str | None) -> Site:
     """Add the site's routes, its static files and its HTML 404 page to the app."""
-    site = Site(store, paths, public_url)
+    site = Site(store, paths, dump, public_url)
     app.include_router(site_router(site))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
