@@ -36,6 +36,13 @@ data_option = click.option(
 )
 
 
+def folder_option(*names: str, default: str, help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """An option naming an output folder (created when needed)."""
+    return click.option(
+        *names, type=click.Path(file_okay=False, path_type=Path), default=Path(default), show_default=True, help=help
+    )
+
+
 def _fail(message: str, code: int) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(code)
@@ -79,13 +86,7 @@ def validate(root: Path | None, data_files: tuple[Path, ...]) -> None:
 
 @main.command(name="build")
 @root_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Folder for the validated dataset (N-Quads, one graph per source).",
-)
+@folder_option("--out", default="build", help="Folder for the validated dataset (N-Quads, one graph per source).")
 def build_command(root: Path | None, out: Path) -> None:
     """Validate, then write the canonical dump OUT/bordergraph.nq (byte-stable); refuses invalid data."""
     built = _build(root, dump_dir=out)
@@ -201,12 +202,10 @@ def links(root: Path | None) -> None:
 
 @main.command(name="export")
 @root_option
-@click.option(
+@folder_option(
     "--to",
     "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist/latest"),
-    show_default=True,
+    default="dist/latest",
     help="Folder for the dumps, the property-graph files, manifest.json and SHA256SUMS.",
 )
 def export_command(root: Path | None, out: Path) -> None:
@@ -227,13 +226,7 @@ def export_command(root: Path | None, out: Path) -> None:
 
 @main.command(name="release")
 @root_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    help="Folder holding one sub-folder per release.",
-)
+@folder_option("--out", default="dist", help="Folder holding one sub-folder per release.")
 @click.option("--version", "version", default=__version__, show_default=True, help="Release version.")
 @click.option(
     "--date",

@@ -17,6 +17,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -421,23 +422,21 @@ def reconcile_router(store: QueryStore) -> APIRouter:
             return error(400, "POST needs a form field queries= holding the JSON batch of queries", CORS)
         return answer(request, raw_queries)
 
-    @router.get("/suggest/entity", summary="Auto-complete record names")
-    async def suggest_entity(request: Request, prefix: str | None = None, cursor: str | None = None) -> Response:
+    def suggested(find: Callable[[str, int], list[dict[str, Any]]], prefix: str | None, cursor: str | None) -> Response:
         if prefix is None:
             return error(400, "suggest needs ?prefix=, the text typed so far", CORS)
         try:
-            return JSONResponse({"result": reconciler.suggest_entities(prefix, _cursor(cursor))}, headers=CORS)
+            return JSONResponse({"result": find(prefix, _cursor(cursor))}, headers=CORS)
         except BadRequestError as exc:
             return error(400, str(exc), CORS)
 
+    @router.get("/suggest/entity", summary="Auto-complete record names")
+    async def suggest_entity(request: Request, prefix: str | None = None, cursor: str | None = None) -> Response:
+        return suggested(reconciler.suggest_entities, prefix, cursor)
+
     @router.get("/suggest/type", summary="Auto-complete type names")
     async def suggest_type(request: Request, prefix: str | None = None, cursor: str | None = None) -> Response:
-        if prefix is None:
-            return error(400, "suggest needs ?prefix=, the text typed so far", CORS)
-        try:
-            return JSONResponse({"result": reconciler.suggest_types(prefix, _cursor(cursor))}, headers=CORS)
-        except BadRequestError as exc:
-            return error(400, str(exc), CORS)
+        return suggested(reconciler.suggest_types, prefix, cursor)
 
     @router.get("/preview", summary="A small HTML card for one record")
     async def preview(request: Request, id: str | None = None) -> Response:

@@ -87,14 +87,12 @@ class Source:
     notes: list[str]
     text: str
     quotes: list[Quote] = field(default_factory=list)
+    slug: str = field(init=False)
+    graph_href: str = field(init=False)
 
-    @property
-    def slug(self) -> str:
-        return self.iri.rsplit("/", 1)[-1]
-
-    @property
-    def graph_href(self) -> str:
-        return local_href(self.graph)
+    def __post_init__(self) -> None:
+        self.slug = self.iri.rsplit("/", 1)[-1]
+        self.graph_href = local_href(self.graph)
 
     @cached_property
     def coverage(self) -> tuple[int, int, int, int]:
