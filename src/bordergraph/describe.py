@@ -29,20 +29,11 @@ DEFAULT = ox.DefaultGraph()
 DATASET = BASE + "dataset"
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 
-# Explicit extensions and the media types they stand for (RDF only; HTML is the site's).
-RDF_MEDIA: dict[str, tuple[str, ox.RdfFormat]] = {
-    "ttl": ("text/turtle", ox.RdfFormat.TURTLE),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
-    "nt": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    "rdf": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-}
-
 Triples = list[ox.Triple]
 
 
-def serialize(triples: Iterable[ox.Triple], extension: str) -> bytes:
-    """Serialise triples in the format of an explicit extension, with the project prefixes."""
-    _, fmt = RDF_MEDIA[extension]
+def serialize(triples: Iterable[ox.Triple], fmt: ox.RdfFormat) -> bytes:
+    """Serialise triples in an RDF format, with the project prefixes (N-Triples has none)."""
     prefixes = PREFIXES if fmt is not ox.RdfFormat.N_TRIPLES else None
     return ox.serialize(list(triples), format=fmt, prefixes=prefixes) or b""
 
