@@ -34,10 +34,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=Settings.concurrency)
     args = parser.parse_args()
     store = QueryStore.from_nquads(args.nquads)
-    dump = write_canonical_dump(store, Path(tempfile.mkdtemp(prefix="bench-dump-")))  # as `serve` does
     settings = Settings(port=args.port, concurrency=args.concurrency, queue=256, rate=0, row_cap=1_000_000, timeout=120)
-    app = create_app(store, find_paths(), dump, settings)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    with tempfile.TemporaryDirectory(prefix="bench-dump-") as tmp:
+        dump = write_canonical_dump(store, Path(tmp))  # as `bordergraph serve` does
+        app = create_app(store, find_paths(), dump, settings)
+        uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":
