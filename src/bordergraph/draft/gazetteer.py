@@ -275,15 +275,20 @@ def _new_organisations(text: str, gaz: Gazetteer, taken: list[tuple[int, int]]) 
             iri, name = acronyms[m.group(0)]
             taken.append(m.span())
             out.append(Mention(m.start(), m.end(), iri, ORGANISATION, name, new=True))
+    return out
+
+
+def _capitals(text: str, gaz: Gazetteer, taken: list[tuple[int, int]]) -> list[Mention]:
+    out: list[Mention] = []
     for m in _ALL_CAPS.finditer(text):  # a name printed in capitals alone ("INTERPOL")
         line = text[text.rfind("\n", 0, m.start()) + 1 : text.find("\n", m.end()) if "\n" in text[m.end() :] else None]
         if line.upper() == line or not _free(taken, *m.span()) or text[m.end() : m.end() + 1] in ("-", "—"):
             continue
         name = m.group(0)
-        iri = BGR[name.lower()]
+        iri = _lookup(gaz, name) or BGR[name.lower()]
         taken.append(m.span())
         gaz.add(iri, name, ORGANISATION)
-        out.append(Mention(m.start(), m.end(), iri, ORGANISATION, name, new=True))
+        out.append(Mention(m.start(), m.end(), iri, gaz.kinds[iri], gaz.labels[iri]))
     return out
 
 
@@ -298,5 +303,6 @@ def find_mentions(text: str, gaz: Gazetteer) -> list[Mention]:
     found = _new_organisations(folded, gaz, taken)
     found += _new_people(folded, gaz, taken)
     found += _known(folded, gaz, taken)
+    found += _capitals(folded, gaz, taken)
     found += _surnames(folded, gaz, taken)
     return sorted((replace(m, new=m.iri not in known) for m in found), key=lambda m: m.start)
