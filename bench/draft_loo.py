@@ -39,8 +39,12 @@ from bordergraph.loader import load
 from bordergraph.paths import find_paths
 from bordergraph.prefixes import BG, BGG, OA
 
-TARGETS = {"figures": (0.9, 0.8), "quotations with speakers": (0.9, 0.8), "dated events": (0.8, 0.8),
-           "participants": (0.8, 0.8)}  # fmt: skip  (recall, precision)
+TARGETS = {
+    "figures": (0.9, 0.8),
+    "quotations with speakers": (0.9, 0.8),
+    "dated events": (0.8, 0.8),
+    "participants": (0.8, 0.8),
+}  # fmt: skip  (recall, precision)
 EVENT_CLASSES = {BG.Event, BG.Meeting, BG.Signing, BG.Announcement, BG.Launch, BG.Deployment, BG.Disaster}
 
 
@@ -150,9 +154,7 @@ def match(category: str, drafted: list[Item], curated: list[Item]) -> list[tuple
 def run(root: Path | None, show: Callable[[str], None] | None) -> dict[str, dict[str, Score]]:
     paths = find_paths(root)
     everything = load(paths)
-    sources = sorted(
-        (s, g) for s, g in everything.dataset.subject_objects(BG.sourceGraph) if isinstance(g, URIRef)
-    )
+    sources = sorted((s, g) for s, g in everything.dataset.subject_objects(BG.sourceGraph) if isinstance(g, URIRef))
     table: dict[str, dict[str, Score]] = {}
     for source, graph_iri in sources:
         name = str(graph_iri)[len(str(BGG)) :]
@@ -205,10 +207,13 @@ def main() -> int:
     for name, row in table.items():
         for category, score in row.items():
             totals[category].add(score)
-            print(f"| {name:32} | {category:26} | {score.curated:7} | {score.drafted:7} | {score.matched:7} | "
-                  f"{_ratio(score.matched, score.drafted):>9} | {_ratio(score.matched, score.curated):>7} |")  # fmt: skip
+            counts = f"{score.curated:7} | {score.drafted:7} | {score.matched:7}"
+            ratios = f"{_ratio(score.matched, score.drafted):>9} | {_ratio(score.matched, score.curated):>7}"
+            print(f"| {name:32} | {category:26} | {counts} | {ratios} |")
     ok = True
-    print(f"\n| {'all sources':32} | {'category':26} | curated | drafted | matched | precision | recall  | target (R/P) |")
+    print(
+        f"\n| {'all sources':32} | {'category':26} | curated | drafted | matched | precision | recall  | target (R/P) |"
+    )
     print(f"|{'-' * 34}|{'-' * 28}|---------|---------|---------|-----------|---------|--------------|")
     for category, score in totals.items():
         recall_target, precision_target = TARGETS[category]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, RDFS, Dataset, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, SKOS
+from rdflib.namespace import FOAF, SKOS
 
 from bordergraph.draft.dates import find_dates, parse_date
 from bordergraph.paths import Paths
@@ -35,8 +35,32 @@ ARCHIVE_NAME = re.compile(r"^(\d{3})_([0-9a-f]{16})\.[A-Za-z0-9]+$")
 KINDS = {"news-article": "schema:NewsArticle", "web-page": "schema:WebPage"}
 _RECORD_PREFIXES = ("bg", "bgr", "bgg", "bgt", "rdf", "rdfs", "xsd", "owl", "skos", "dcterms", "foaf", "org", "prov",
                     "oa", "schema")  # fmt: skip
-_STOP = {"a", "an", "and", "the", "of", "on", "in", "to", "for", "by", "with", "at", "from", "u", "s", "us",
-         "minister", "secretary", "president", "prime", "honourable", "honorable", "release", "statement"}
+_STOP = {
+    "a",
+    "an",
+    "and",
+    "the",
+    "of",
+    "on",
+    "in",
+    "to",
+    "for",
+    "by",
+    "with",
+    "at",
+    "from",
+    "u",
+    "s",
+    "us",
+    "minister",
+    "secretary",
+    "president",
+    "prime",
+    "honourable",
+    "honorable",
+    "release",
+    "statement",
+}
 
 
 class AddSourceError(Exception):
@@ -88,9 +112,10 @@ def _labelled(datasets: Iterable[Dataset], name: str) -> URIRef | None:
     for data in datasets:
         for prop in (RDFS.label, SKOS.altLabel, FOAF.name):
             for subject, value in data.subject_objects(prop):
-                if isinstance(subject, URIRef) and str(value).casefold() == name.casefold():
-                    if (subject, RDF.type, BG.SourceDocument) not in data:
-                        found.add(subject)
+                if not isinstance(subject, URIRef) or str(value).casefold() != name.casefold():
+                    continue
+                if (subject, RDF.type, BG.SourceDocument) not in data:
+                    found.add(subject)
     return found.pop() if len(found) == 1 else None
 
 
@@ -167,7 +192,7 @@ def _source_block(
         if words:
             lines.append(f"    {printed_prop} {_turtle(words)} ;")
             if link is not None:
-                lines.append(f"    {link_prop} bgr:{str(link)[len(str(BGR)):]} ;")
+                lines.append(f"    {link_prop} bgr:{str(link)[len(str(BGR)) :]} ;")
     lines += [
         f"    dcterms:format {_turtle(media_type)} ;",
         f"    dcterms:language {_turtle(language)} ;",
@@ -180,10 +205,9 @@ def _source_block(
 
 def _insert_record(trig: str, block: str) -> str:
     """Put ``block`` after the last source record (before the trailing labels and the closing brace)."""
-    last = None
-    for last in re.finditer(r"^\s*bg:sourceGraph\s+bgg:[\w-]+\s*\.[ \t]*\n", trig, flags=re.MULTILINE):
-        pass
-    if last is not None:
+    records = list(re.finditer(r"^\s*bg:sourceGraph\s+bgg:[\w-]+\s*\.[ \t]*\n", trig, flags=re.MULTILINE))
+    if records:
+        last = records[-1]
         return trig[: last.end()] + "\n" + block + trig[last.end() :]
     close = trig.rstrip().rfind("}")
     if close < 0:
@@ -250,9 +274,9 @@ def add_source(
     issued_pair = _issued(text, issued) if issued else None
     year = issued_pair[0][:4] if issued_pair else ""
     if slug is None:
-        words = [w for w in slugify(title).split("-") if w not in _STOP][:4]
+        title_words = [w for w in slugify(title).split("-") if w not in _STOP][:4]
         prefix = "release" if kind == "news-article" else "page"
-        slug = "-".join(part for part in (prefix, year, *words) if part)
+        slug = "-".join(part for part in (prefix, year, *title_words) if part)
     if not SLUG.match(slug):
         raise AddSourceError(f"slug {slug!r} must be lower-case ASCII words joined by '-' (^[a-z0-9]+(-[a-z0-9]+)*$)")
     records_file = paths.data_dir / "records" / f"{slug}.trig"

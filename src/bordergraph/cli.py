@@ -314,8 +314,12 @@ def add_source_command(root: Path | None, file: Path, **options: Any) -> None:
     default=None,
     help="Where to write the draft ('-' for standard output). Default: drafts/<slug>.trig (never loaded or served).",
 )
-@click.option("--issued", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The source's own date (YYYY-MM-DD) for 'today', when data/sources.trig has no record of FILE.")  # fmt: skip
+@click.option(
+    "--issued",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The source's own date (YYYY-MM-DD) for 'today', when data/sources.trig has no record of FILE.",
+)
 @click.option("--turtle", is_flag=True, help="Write Turtle (no GRAPH block) instead of TriG.")
 def draft_command(root: Path | None, file: Path, out: Path | None, issued: Any, turtle: bool) -> None:
     """Draft the records of FILE for a curator: sentences, mentions, dates, figures, quotations, events, claims.

@@ -48,10 +48,24 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("my", re.compile(r"\b" + _PREP + _MONTH + r",?\s+" + _YEAR + r"\b")),
     ("md", re.compile(r"\b" + _PREP + _MONTH + r"\s+" + _DAY + r"\b(?!,?\s+(?:1[89]|20)\d\d)")),
     ("m-poss", re.compile(r"\b" + _MONTH + r"['’]s\b")),
-    ("m", re.compile(r"\b(?P<prep>(?:[Ii]n|[Ss]ince|[Uu]ntil|[Dd]uring|[Bb]y)\s+)(?:early\s+|late\s+|mid-)?" + _MONTH
-                     + r"\b(?!\s+[0-3]?\d\b)")),  # fmt: skip
-    ("y", re.compile(r"\b" + r"(?P<prep>(?:[Ii]n|[Ss]ince|[Uu]ntil|[Dd]uring|[Bb]y|[Oo]f|[Ff]rom|[Bb]efore|[Aa]fter)\s+)"
-                     + r"(?:early\s+|late\s+|mid-)?" + _YEAR + r"\b(?![-/]\d)")),  # fmt: skip
+    (
+        "m",
+        re.compile(
+            r"\b(?P<prep>(?:[Ii]n|[Ss]ince|[Uu]ntil|[Dd]uring|[Bb]y)\s+)(?:early\s+|late\s+|mid-)?"
+            + _MONTH
+            + r"\b(?!\s+[0-3]?\d\b)"
+        ),
+    ),
+    (
+        "y",
+        re.compile(
+            r"\b"
+            + r"(?P<prep>(?:[Ii]n|[Ss]ince|[Uu]ntil|[Dd]uring|[Bb]y|[Oo]f|[Ff]rom|[Bb]efore|[Aa]fter)\s+)"
+            + r"(?:early\s+|late\s+|mid-)?"
+            + _YEAR
+            + r"\b(?![-/]\d)"
+        ),
+    ),
     ("rel", re.compile(r"\b(?P<rel>[Tt]oday|[Yy]esterday|[Tt]omorrow)(?P<poss>['’]s)?\b")),
 ]
 # Vague time words: kept as printed, with no value (bg:DateNotStated).

@@ -40,7 +40,9 @@ _BOUNDARY = re.compile(r"[:;—–]|\s-\s|\b(?:that|which|who|whereby|while|alth
 _WITH = re.compile(r"\b(?:met|meets?|meeting|discussions|talks)\s+with\b", re.I)
 _BY = re.compile(r"\b(?:launched|signed|hosted|led|organi[sz]ed|chaired)\s+by\b", re.I)
 _OBJECT = re.compile(r"\b(?:assisted|joined)\b", re.I)
-_PHRASE_END = re.compile(r"\s+(?:to|on|during|about|regarding|in\s+(?:creating|order|the\s+coming))\b|[;—–(]|(?<![A-Z])\.(?=\s|$)|\s-\s")
+_PHRASE_END = re.compile(
+    r"\s+(?:to|on|during|about|regarding|in\s+(?:creating|order|the\s+coming))\b|[;—–(]|(?<![A-Z])\.(?=\s|$)|\s-\s"
+)
 _METADATA = re.compile(r"last (?:reviewed|modified|updated)|date modified|release date|posted|updated on", re.I)
 # Modality cue words, most specific first (bg:ModalityScheme).
 MODALITY_CUES: list[tuple[str, re.Pattern[str]]] = [
@@ -92,8 +94,8 @@ def is_metadata(text: str, date: DateMention, sentence: Sentence) -> bool:
     words = (text[sentence.start : date.start] + " " + text[date.end : sentence.end]).split()
     if _METADATA.search(text[sentence.start : sentence.end]):
         return True
-    return len([w for w in words if re.search(r"[A-Za-z]", w)]) <= 3 and not _STRONG.search(text[sentence.start :
-                                                                                                   sentence.end])  # fmt: skip
+    few_words = len([w for w in words if re.search(r"[A-Za-z]", w)]) <= 3
+    return few_words and not _STRONG.search(text[sentence.start : sentence.end])
 
 
 def _agents(mentions: list[Mention], start: int, end: int, text: str) -> list[Mention]:
@@ -164,11 +166,9 @@ def find_events(
     for sentence in sentences:
         here = [d for d in dates if sentence.start <= d.start < sentence.end]
         event_dates = [d for d in here if not d.since and not is_metadata(text, d, sentence)]
-        anchors: list[tuple[str, DateMention | None, int]] = []
-        for date in event_dates:
-            if date.value is None:
-                continue
-            anchors.append((f"date:{date.value}", date, date.start))
+        anchors: list[tuple[str, DateMention | None, int]] = [
+            (f"date:{d.value}", d, d.start) for d in event_dates if d.value is not None
+        ]
         if not anchors:
             strong = _STRONG.search(text, sentence.start, sentence.end)
             if strong:

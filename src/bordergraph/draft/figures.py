@@ -30,7 +30,10 @@ _WORDS = {
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
 }  # fmt: skip
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
-_HEDGE = r"(?:(?P<hedge>[Nn]early|[Aa]lmost|[Ss]ome|[Aa]pproximately|[Aa]bout|[Aa]round|[Rr]oughly|[Mm]ore than|[Oo]ver)\s+)?"
+_HEDGE = (
+    r"(?:(?P<hedge>[Nn]early|[Aa]lmost|[Ss]ome|[Aa]pproximately|[Aa]bout|[Aa]round|[Rr]oughly|[Mm]ore than|[Oo]ver)"
+    r"\s+)?"
+)
 _NUMBER = (
     r"(?P<currency>(?:US|C|CA|CAN)?\$)?"
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
@@ -83,7 +86,7 @@ def find_figures(text: str, sentence: Span, masked: list[Span]) -> list[FigureMe
             continue
         number = m.group("number")
         is_word = number.lower() in _WORDS
-        if is_word and (number[0].isupper() and m.start("number") > 0 or _DEFINITE.search(words[: m.start()])):
+        if is_word and ((number[0].isupper() and m.start("number") > 0) or _DEFINITE.search(words[: m.start()])):
             continue  # "our two countries", "the two governments": a reference, not a figure
         if not is_word and re.fullmatch(r"(?:1[89]|20)\d\d", number) and not m.group("scale"):
             continue  # a bare year
@@ -99,7 +102,7 @@ def find_figures(text: str, sentence: Span, masked: list[Span]) -> list[FigureMe
                 tokens[i + 1 : i + 2] or ["x"])[0][:1].isupper()  # fmt: skip
             if not capitalised_and and (not re.match(r"[A-Za-z]", word) or _UNIT_STOP.match(word)):
                 break
-            if len(unit_words) >= 6 or unit_words and word.endswith("ing") and word.islower():
+            if len(unit_words) >= 6 or (unit_words and word.endswith("ing") and word.islower()):
                 break
             unit_words.append(word)
             if word != tokens[i]:

@@ -9,6 +9,7 @@ Homeland Security Janet Napolitano", "Marc Garneau, Minister of Transport",
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -176,12 +177,14 @@ def _new_people(text: str, gaz: Gazetteer, taken: list[tuple[int, int]]) -> list
         name_tokens = tokens[lead:]
         if not 2 <= len(name_tokens) <= 4 or any(t.rstrip(".") in _NOT_NAME for _, t in name_tokens):
             continue
-        if not re.fullmatch(r"[A-Z][a-z]+", name_tokens[0][1]) or not re.fullmatch(r"[A-Z][a-z'-]+", name_tokens[-1][1]):
+        if not re.fullmatch(r"[A-Z][a-z]+", name_tokens[0][1]) or not re.fullmatch(
+            r"[A-Z][a-z'-]+", name_tokens[-1][1]
+        ):
             continue
         start, end = name_tokens[0][0], name_tokens[-1][0] + len(name_tokens[-1][1])
         before = text[max(0, start - 60) : start]
-        titled = any(t.rstrip(".,") in TITLE_WORDS for t in before.split()[-6:]) or lead > 0 and any(
-            t.rstrip(".") in TITLE_WORDS for _, t in tokens[:lead]
+        titled = any(t.rstrip(".,") in TITLE_WORDS for t in before.split()[-6:]) or (
+            lead > 0 and any(t.rstrip(".") in TITLE_WORDS for _, t in tokens[:lead])
         )
         appositive = re.match(r",\s+(?:the\s+)?(?:U\.S\.\s+|Canadian\s+)?(?:[A-Z][a-z]+\s+){0,3}(?:" +
                               "|".join(sorted(TITLE_WORDS)) + r")\b", text[end : end + 80])  # fmt: skip
@@ -218,7 +221,7 @@ def _org_head(words: list[str], after: str) -> bool:
         return False
     if words[-1] in _ORG_HEADS:
         return True
-    return any(w in _ORG_HEADS and nxt == "of" for w, nxt in zip(words, words[1:], strict=False))
+    return any(w in _ORG_HEADS and nxt == "of" for w, nxt in itertools.pairwise(words))
 
 
 def _coordinated(text: str, start: int, end: int) -> list[tuple[int, int]]:

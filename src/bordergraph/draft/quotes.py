@@ -12,7 +12,9 @@ _SAY = r"(?:said|says|added|stated|noted|explained|continued|remarked|declared)"
 _AFTER_SAID_WHO = re.compile(r"\s*,?\s*" + _SAY + r"\s+(?P<who>[^.,;:\n\"“”]{2,80})")
 _AFTER_WHO_SAID = re.compile(r"\s*,?\s*(?P<who>[^.,;:\n\"“”]{2,80}?)\s+" + _SAY + r"\b")
 _BEFORE = re.compile(r"(?P<who>[^.;\n\"“”]{2,120}?)\s+" + _SAY + r"\s*[:,]?\s*$")
-_INTRO = re.compile(r"(?:the following (?:joint )?statement|(?:said|stated|declared)\s*):\s*$|following statement\.\s*$")
+_INTRO = re.compile(
+    r"(?:the following (?:joint )?statement|(?:said|stated|declared)\s*):\s*$|following statement\.\s*$"
+)
 _MIN_WORDS = 6  # shorter quoted words are titles or scare quotes ("Shared Vision")
 
 
@@ -95,11 +97,12 @@ def find_quotes(text: str, mentions: list[Mention]) -> list[QuoteMention]:
                 people = _people(mentions, span)
                 if people:
                     quote.speakers, quote.attribution, quote.rule = people, span, "said"
-        if not quote.speakers and quotes and quotes[-1].rule == "said" and quotes[-1].attribution is not None:
-            previous = quotes[-1]
+        previous = quotes[-1] if quotes else None
+        said = previous.attribution if previous is not None and previous.rule == "said" else None
+        if not quote.speakers and previous is not None and said is not None:
             between = text[previous.end + 1 : open_at]
-            if previous.attribution.start > previous.end and para_of(previous.end) == first_para and re.fullmatch(
-                r"[^“”\"]*", between
+            if (
+                said.start > previous.end and para_of(previous.end) == first_para and re.fullmatch(r"[^“”\"]*", between)
             ):  # “…,” said X. “…”: the second part is X's too
                 quote.speakers, quote.attribution, quote.rule = previous.speakers, previous.attribution, "continued"
         if para + 1 < len(paras):

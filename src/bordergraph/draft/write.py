@@ -131,8 +131,9 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
         out.append("\n".join(lines))
         cite(slug, event.evidence)
         for part, p in parts:
+            label = _q(f"{p.mention.label} at the {event.kind.lower()}")
             out.append(
-                f"bgr:{part} a bg:Participation ;\n    rdfs:label {_q(p.mention.label + ' at the ' + event.kind.lower())}@en ;"
+                f"bgr:{part} a bg:Participation ;\n    rdfs:label {label}@en ;"
                 f"\n    bg:agent {_iri(p.mention.iri)} ;\n    prov:wasDerivedFrom {source} ."
             )
             cite(part, p.evidence)
@@ -179,8 +180,8 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
         out.append("\n# --- claims (modality from the cue word; check it against bg:ModalityScheme) ---")
     for c in draft.claims:
         slug = names("claim", year, *text[c.sentence.start : c.sentence.end].split()[:5])
-        lines = [f"bgr:{slug} a bg:Claim ;", f"    rdfs:label {_q(_comment(text[c.sentence.start : c.sentence.end]))}@en ;",
-                 f"    bg:modality bg:{c.modality} ;"]  # fmt: skip
+        label = _q(_comment(text[c.sentence.start : c.sentence.end]))
+        lines = [f"bgr:{slug} a bg:Claim ;", f"    rdfs:label {label}@en ;", f"    bg:modality bg:{c.modality} ;"]
         if c.claimants:
             lines.append("    bg:claimant " + " , ".join(dict.fromkeys(_iri(m.iri) for m in c.claimants)) + " ;")
         lines.append(f"    skos:editorialNote {_q(f'DRAFT: cue word {c.cue!r}')}@en ;")
