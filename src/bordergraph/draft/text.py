@@ -51,7 +51,9 @@ _BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|[.!?]+[\"')\]]*
 _SEP = r"(?:\s*[—–]\s*|\s+-(?:\s*-)?\s+)"
 _DATELINE = re.compile(
     r"(?P<place>[A-Z][A-Za-z.]*(?:[ ,]+[A-Z][A-Za-z.]*){0,3})" + _SEP
-    + r"(?:\((?P<date>[^)]{4,40})\)" + _SEP + r")?(?=[A-Z])"
+    + r"(?:\((?P<date>[^)]{4,40})\)" + _SEP
+    + r"|(?P<bare>(?:[A-Z][a-z]{2,8}\.? [0-3]?\d, (?:19|20)\d\d|[0-3]?\d [A-Z][a-z]{2,8} (?:19|20)\d\d))" + _SEP
+    + r")?(?=[A-Z])"
 )  # fmt: skip
 
 
@@ -91,7 +93,8 @@ def dateline(text: str, paragraph: Span) -> tuple[Span, Span | None, Span | None
     words = text[place.start : place.end]
     if len(words.split()) > 4 or words.lower().startswith(("the ", "a ")):
         return None
-    date = Span(m.start("date"), m.end("date")) if m.group("date") else None
+    group = "date" if m.group("date") else "bare"
+    date = Span(m.start(group), m.end(group)) if m.group(group) else None
     return Span(m.start(), m.end()), place, date
 
 

@@ -151,7 +151,8 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
         ]
         if f.period:
             lines.append(f"    bg:period bg:{f.period} ;")
-        lines.append(f"    bg:measure {_q('DRAFT: ' + f.unit + ' ' + f.clause)} ;")
+        lines.append(f"    bg:measure {_q('DRAFT: ' + f.unit + ' ' + f.clause.strip(chr(34) + '”'))} ;")
+        lines.append("    # bg:about <the record it measures> ;  (required: the draft cannot tell)")
         lines.append(f"    bg:asPrinted {_q(f.as_printed)} ;")
         if src.issued:
             lines.append(f'    bg:attestedOn "{src.issued.isoformat()}"^^xsd:date ;')
