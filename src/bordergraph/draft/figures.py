@@ -100,13 +100,15 @@ def find_figures(text: str, sentence: Span, masked: list[Span]) -> list[FigureMe
             word = word if re.fullmatch(r"(?:[A-Z]\.)+", word) else word.rstrip(".")
             capitalised_and = word == "and" and unit_words and unit_words[-1][:1].isupper() and (
                 tokens[i + 1 : i + 2] or ["x"])[0][:1].isupper()  # fmt: skip
+            if m.group("currency") or re.fullmatch(r"[a-z]+ed", word):
+                break  # "$2.4 billion crossed": the currency is the unit; a past tense starts the verb
             if not capitalised_and and (not re.match(r"[A-Za-z]", word) or _UNIT_STOP.match(word)):
                 break
             if len(unit_words) >= 6 or (unit_words and word.endswith("ing") and word.islower()):
                 break
             unit_words.append(word)
-            if word != tokens[i]:
-                break
+            if word != tokens[i] or re.fullmatch(r"[a-z]+[^su]s", word):
+                break  # the sentence ends, or a plural noun ends the unit ("40 kites fly")
         if not unit_words and not m.group("currency"):
             continue  # a number that counts nothing named is not a figure ("number one", list labels)
         unit_end = end
