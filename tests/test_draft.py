@@ -297,3 +297,20 @@ def test_leave_one_out_bench_covers_every_source(paths: Paths) -> None:
         rows = [line for line in result.stdout.splitlines() if line.startswith(f"| {name} ")]
         assert len(rows) == 4, name
         assert all(re.search(r"\d+\.\d %|–", row) for row in rows)
+
+
+def test_page_chrome_is_marked_and_proposes_nothing(graph: Dataset) -> None:
+    text = (
+        "Ministers of Make-Believe meet\n\n"
+        "Today the Honourable Ada Quillfeather, Minister of Imaginary Affairs, met with Tobias Brambleton, "
+        "Secretary of Pretend Security.\n\n"
+        "Contacts\n\nWendel Oddsworth\nPress Secretary\nOffice of Invented Affairs\n613-555-0100\n"
+    )
+    info = source_info(graph, text.encode("utf-8"), "chrome.txt", dt.date(2031, 4, 2))
+    draft = draft_text(text, graph, info)
+    marked = {text[s.start : s.end] for s in draft.chrome}
+    assert {"Contacts", "Wendel Oddsworth", "Press Secretary", "Office of Invented Affairs"} <= marked
+    assert not any("Today the Honourable" in s for s in marked)
+    trig = render(draft)
+    assert "bgr:office-of-invented-affairs a org:Organization" not in trig  # named only in the contact block
+    assert "bgr:ada-quillfeather a foaf:Person" in trig

@@ -20,7 +20,7 @@ from bordergraph.draft.events import ClaimDraft, EventDraft, find_claims, find_e
 from bordergraph.draft.figures import FigureMention, find_figures, not_figures
 from bordergraph.draft.gazetteer import Gazetteer, Mention, find_mentions
 from bordergraph.draft.quotes import QuoteMention, find_quotes
-from bordergraph.draft.text import Sentence, Span, dateline, paragraphs, sentences
+from bordergraph.draft.text import Sentence, Span, chrome, dateline, paragraphs, sentences
 from bordergraph.prefixes import BG, BGR
 
 __all__ = ["Draft", "SourceInfo", "draft_text", "source_info"]
@@ -51,6 +51,7 @@ class Draft:
     events: list[EventDraft]
     claims: list[ClaimDraft]
     gazetteer: Gazetteer
+    chrome: set[Sentence] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
 
 
@@ -95,6 +96,8 @@ def draft_text(text: str, gazetteer_data: Dataset, source: SourceInfo) -> Draft:
             notes.append("The source's own date is unknown: 'today' and 'yesterday' are left unresolved.")
     gaz = Gazetteer.from_dataset(gazetteer_data)
     all_sentences = sentences(text)
+    page_chrome = chrome(text, all_sentences)
+    content = [s for s in all_sentences if s not in page_chrome]
     mentions = find_mentions(text, gaz)
     dates = find_dates(text, source.issued)
     metadata: list[DateMention] = []
@@ -103,10 +106,10 @@ def draft_text(text: str, gazetteer_data: Dataset, source: SourceInfo) -> Draft:
         if sentence is None or is_metadata(text, date, sentence):
             metadata.append(date)
     masks = [Span(d.start, d.end) for d in dates] + not_figures(text)
-    figures = [f for s in all_sentences for f in find_figures(text, s, masks)]
-    quotes = find_quotes(text, mentions)
-    events = find_events(text, all_sentences, mentions, dates)
-    claims = find_claims(text, all_sentences, mentions, quotes)
+    figures = [f for s in content for f in find_figures(text, s, masks)]
+    quotes = [q for q in find_quotes(text, mentions) if not any(s.start <= q.start < s.end for s in page_chrome)]
+    events = find_events(text, content, mentions, dates)
+    claims = find_claims(text, content, mentions, quotes)
     return Draft(
         text=text,
         source=source,
@@ -119,5 +122,6 @@ def draft_text(text: str, gazetteer_data: Dataset, source: SourceInfo) -> Draft:
         events=events,
         claims=claims,
         gazetteer=gaz,
+        chrome=page_chrome,
         notes=notes,
     )

@@ -119,3 +119,27 @@ def sentences(text: str) -> list[Sentence]:
         if cursor < para.end and text[cursor : para.end].strip():
             out.append(Sentence(cursor, para.end, number))
     return out
+
+
+def chrome(text: str, found: list[Sentence], run: int = 3) -> set[Sentence]:
+    """Lines that look like page chrome: runs of short lines without sentence punctuation (menus, contact blocks).
+
+    A guess for the curator (the draft marks them and proposes nothing from them), not a rule of the data.
+    """
+    by_paragraph: dict[int, list[Sentence]] = {}
+    for sentence in found:
+        by_paragraph.setdefault(sentence.paragraph, []).append(sentence)
+    short: list[int] = []
+    for number, parts in sorted(by_paragraph.items()):
+        words = " ".join(text[s.start : s.end] for s in parts)
+        link = re.fullmatch(r"\[[^\]]*\]\([^)]*\)", words.strip()) is not None
+        if link or (len(parts) == 1 and len(words.split()) <= 8 and not re.search(r"[.!?\"”]$", words.strip())):
+            short.append(number)
+    marked: set[int] = set()
+    start = 0
+    for i in range(1, len(short) + 1):
+        if i == len(short) or short[i] != short[i - 1] + 1:
+            if i - start >= run:
+                marked.update(short[start:i])
+            start = i
+    return {s for s in found if s.paragraph in marked}

@@ -65,7 +65,10 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
     ]
     out += [f"@prefix {p}: <{PREFIXES[p]}> ." for p in _PREFIXES]
     out += ["", "# Sentences [start:end] (code points, as Python slices the decoded text)"]
-    out += [f"# [{s.start}:{s.end}] {_comment(text[s.start : s.end])}" for s in draft.sentences]
+    out += [
+        f"# [{s.start}:{s.end}] {'(page chrome?) ' if s in draft.chrome else ''}{_comment(text[s.start : s.end])}"
+        for s in draft.sentences
+    ]
     out += ["", "# Mentions of records"]
     for m in draft.mentions:
         tag = "NEW " + m.kind if m.new else m.kind
@@ -86,6 +89,8 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
 
     new_records: dict[str, Mention] = {}
     for m in draft.mentions:
+        if any(s.start <= m.start < s.end for s in draft.chrome):
+            continue  # named only in page chrome: listed above, not proposed
         if m.new and m.kind in (PERSON, ORGANISATION):
             new_records.setdefault(str(m.iri), m)
     if new_records:
