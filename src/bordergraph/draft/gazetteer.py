@@ -83,6 +83,7 @@ class Gazetteer:
     kinds: dict[URIRef, str] = field(default_factory=dict)
     labels: dict[URIRef, str] = field(default_factory=dict)
     surnames: dict[str, set[URIRef]] = field(default_factory=lambda: defaultdict(set))
+    classes: dict[URIRef, URIRef] = field(default_factory=dict)  # one declared class, for describing it again
 
     def add(self, iri: URIRef, name: str, kind: str) -> None:
         """Record that ``name`` names ``iri``."""
@@ -115,9 +116,13 @@ class Gazetteer:
 
         skip = {BG.SourceDocument, BG.EvidencedFact, URIRef("http://www.w3.org/ns/oa#Annotation"), SKOS.Concept}
         types: dict[URIRef, set[URIRef]] = defaultdict(set)
-        for subject, cls_iri in data.subject_objects(RDF.type):
+        for subject, cls_iri in sorted(data.subject_objects(RDF.type)):
             if isinstance(subject, URIRef) and isinstance(cls_iri, URIRef) and str(subject).startswith(str(BGR)):
                 types[subject] |= closure(cls_iri)
+                if str(cls_iri).startswith(str(BG)) or subject not in gaz.classes:
+                    gaz.classes.setdefault(subject, cls_iri)
+                    if str(cls_iri).startswith(str(BG)) and not str(gaz.classes[subject]).startswith(str(BG)):
+                        gaz.classes[subject] = cls_iri
         for subject, classes in types.items():
             if classes & skip:
                 continue
@@ -134,8 +139,8 @@ class Gazetteer:
             gaz.kinds[subject] = kind
         for subject, kind in list(gaz.kinds.items()):
             for prop in (RDFS.label, FOAF.name, SKOS.altLabel, DCTERMS.title):
-                for value in data.objects(subject, prop):
-                    gaz.add(subject, str(value), kind)
+                for value in sorted(str(v) for v in data.objects(subject, prop)):
+                    gaz.add(subject, value, kind)
             for note in data.objects(subject, SKOS.editorialNote):
                 for printed in re.findall(r"Printed as '([^']{2,80})'", str(note)):
                     gaz.add(subject, re.sub(r"^the ", "", printed), kind)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from rdflib import Literal, URIRef
 
 from bordergraph.draft import Draft
-from bordergraph.draft.gazetteer import ORGANISATION, PERSON, Mention, slugify
+from bordergraph.draft.gazetteer import ORGANISATION, PERSON, POST, Mention, slugify
 from bordergraph.draft.text import Span
 from bordergraph.prefixes import BGR, PREFIXES
 
@@ -27,6 +27,22 @@ def _iri(iri: URIRef) -> str:
     if text.startswith(str(BGR)) and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text[len(str(BGR)) :]):
         return "bgr:" + text[len(str(BGR)) :]
     return f"<{text}>"
+
+
+def _curie(iri: URIRef) -> str:
+    for prefix in _PREFIXES:
+        namespace = PREFIXES[prefix]
+        if str(iri).startswith(namespace) and re.fullmatch(r"[A-Za-z][\w-]*", str(iri)[len(namespace) :]):
+            return f"{prefix}:{str(iri)[len(namespace) :]}"
+    return f"<{iri}>"
+
+
+def _about(draft: Draft, start: int, end: int, near: int | None = None) -> list[Mention]:
+    """Records a fact in ``text[start:end]`` may be about: places, organisations and things, not people or posts."""
+    found = [m for m in draft.mentions if start <= m.start < end and m.kind not in (PERSON, POST)]
+    if near is not None and found:
+        return [min(found, key=lambda m: abs(m.start - near))]
+    return list({str(m.iri): m for m in found}.values())
 
 
 def _comment(text: str, limit: int = 160) -> str:
@@ -87,6 +103,7 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
         for span in spans:
             evidence[(span.start, span.end)].append(slug)
 
+    referenced: set[URIRef] = set()
     new_records: dict[str, Mention] = {}
     for m in draft.mentions:
         if any(s.start <= m.start < s.end for s in draft.chrome):
@@ -128,6 +145,7 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
                 part += "-2"
             names.used.add(part)
             parts.append((part, p))
+        referenced.update(p.mention.iri for _, p in parts)
         if parts:
             lines.append("    bg:participant " + " , ".join(_iri(p.mention.iri) for _, p in parts) + " ;")
             lines.append("    bg:participation " + " , ".join(f"bgr:{s}" for s, _ in parts) + " ;")
@@ -157,13 +175,18 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
         if f.period:
             lines.append(f"    bg:period bg:{f.period} ;")
         lines.append(f"    bg:measure {_q('DRAFT: ' + f.unit + ' ' + f.clause.strip(chr(34) + '”'))} ;")
-        lines.append("    # bg:about <the record it measures> ;  (required: the draft cannot tell)")
+        sentence = next((s for s in draft.sentences if s.start <= f.start < s.end), Span(f.start, f.end))
+        about = _about(draft, sentence.start, sentence.end, near=f.start)
+        if about:
+            referenced.update(m.iri for m in about)
+            lines.append(f"    bg:about {_iri(about[0].iri)} ;  # the nearest record named in the sentence: check")
+        else:
+            lines.append("    # bg:about <the record it measures> ;  (required: the sentence names no record)")
         lines.append(f"    bg:asPrinted {_q(f.as_printed)} ;")
         if src.issued:
             lines.append(f'    bg:attestedOn "{src.issued.isoformat()}"^^xsd:date ;')
         lines.append(f"    prov:wasDerivedFrom {source} .")
         out.append("\n".join(lines))
-        sentence = next((s for s in draft.sentences if s.start <= f.start < s.end), Span(f.start, f.end))
         cite(slug, [Span(sentence.start, sentence.end)])
 
     if draft.quotes:
@@ -173,6 +196,7 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
         slug = names("quotation", year, *who)
         lines = [f"bgr:{slug} a bg:Quotation ;", f"    rdfs:label {_q('Quotation of ' + ' and '.join(who))}@en ;",
                  f"    schema:text {_q(text[q.start : q.end])} ;"]  # fmt: skip
+        referenced.update(m.iri for m in q.speakers)
         if q.speakers:
             lines.append("    bg:speaker " + " , ".join(_iri(m.iri) for m in q.speakers) + " ;")
             lines.append(f"    skos:editorialNote {_q(f'DRAFT: speaker from the {q.rule} pattern')}@en ;")
@@ -189,11 +213,27 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
         label = _q(_comment(text[c.sentence.start : c.sentence.end]))
         lines = [f"bgr:{slug} a bg:Claim ;", f"    rdfs:label {label}@en ;", f"    bg:modality bg:{c.modality} ;"]
         if c.claimants:
+            referenced.update(m.iri for m in c.claimants)
             lines.append("    bg:claimant " + " , ".join(dict.fromkeys(_iri(m.iri) for m in c.claimants)) + " ;")
+        about = [m for m in _about(draft, c.sentence.start, c.sentence.end) if m not in c.claimants]
+        if about:
+            referenced.update(m.iri for m in about)
+            lines.append("    bg:about " + " , ".join(dict.fromkeys(_iri(m.iri) for m in about)) + " ;")
+        else:
+            lines.append("    # bg:about <the record it concerns> ;  (required: the sentence names no record)")
         lines.append(f"    skos:editorialNote {_q(f'DRAFT: cue word {c.cue!r}')}@en ;")
         lines.append(f"    prov:wasDerivedFrom {source} .")
         out.append("\n".join(lines))
         cite(slug, [Span(c.sentence.start, c.sentence.end)])
+
+    again = sorted(i for i in referenced if i in draft.gazetteer.classes and str(i) not in new_records)
+    if again:
+        out.append(
+            "\n# --- records the graph has, typed and labelled again (each source graph describes what it names) ---"
+        )
+    for iri in again:
+        label = draft.gazetteer.labels.get(iri, "")
+        out.append(f"{_iri(iri)} a {_curie(draft.gazetteer.classes[iri])} ;\n    rdfs:label {_q(label)}@en .")
 
     if evidence:
         out.append("\n# --- evidence: one annotation per quoted stretch ---")
