@@ -314,3 +314,28 @@ def test_page_chrome_is_marked_and_proposes_nothing(graph: Dataset) -> None:
     trig = render(draft)
     assert "bgr:office-of-invented-affairs a org:Organization" not in trig  # named only in the contact block
     assert "bgr:ada-quillfeather a foaf:Person" in trig
+
+
+def test_recipe_add_source_then_draft_then_validate(copy: Paths, tmp_path: Path) -> None:
+    """A short made-up release: archived by add-source, drafted, the draft moved in unchanged, and it validates."""
+    text = (
+        "Quillfeather and Brambleton meet at the Lanternbridge crossing\n\n"
+        "Lanternbridge, Nowhere - April 2, 2031 - Today the Honourable Ada Quillfeather, Minister of Imaginary "
+        "Affairs, met with Tobias Brambleton, Secretary of Pretend Security, at the Lanternbridge crossing.\n\n"
+        "“Nearly 7,000 paper boats cross from Canada every day,” said Minister Quillfeather.\n"
+    )
+    path = tmp_path / "release.txt"
+    path.write_text(text, encoding="utf-8")
+    title = "Quillfeather and Brambleton meet at the Lanternbridge crossing"
+    added = run("add-source", "--root", str(copy.root), str(path), "--title", title, "--issued", "April 2, 2031",
+                "--slug", "release-2031-lanternbridge")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    archived = next(p for p in copy.sources_dir.iterdir() if p.read_bytes() == path.read_bytes())
+    drafted = run("draft", "--root", str(copy.root), str(archived))
+    assert drafted.returncode == 0, drafted.stderr
+    draft = copy.root / "drafts" / "release-2031-lanternbridge.trig"
+    trig = draft.read_text(encoding="utf-8")
+    assert "2031-04-02" in trig and "from its record in data/sources.trig" in trig
+    shutil.copy(draft, copy.data_dir / "records" / "release-2031-lanternbridge.trig")
+    check = run("validate", "--root", str(copy.root))
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -195,7 +195,8 @@ def find_events(
                 taking_part = event.participants.setdefault(str(agent.iri), Participant(agent))
                 if span not in taking_part.evidence:
                     taking_part.evidence.append(span)
-    return list(events.values())
+    # an undated event nobody is named at says too little to propose
+    return [e for e in events.values() if e.participants or (e.date is not None and e.date.value is not None)]
 
 
 def find_claims(

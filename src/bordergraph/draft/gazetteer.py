@@ -251,6 +251,19 @@ def _coordinated(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return merged
 
 
+def _bare_surnames(text: str, gaz: Gazetteer, taken: list[tuple[int, int]]) -> list[Mention]:
+    """A surname alone ("Quillfeather and Brambleton"), when exactly one person known so far bears it."""
+    out: list[Mention] = []
+    for m in re.finditer(r"(?<![A-Z][a-z]\s)(?<![A-Z][a-z]{2}\s)\b([A-Z][a-z'-]{2,})\b(?!\s+[A-Z])", text):
+        iris = gaz.surnames.get(m.group(1), set())
+        if len(iris) != 1 or not _free(taken, *m.span()) or re.search(r"[A-Z][a-z]+\s+$", text[: m.start()][-30:]):
+            continue
+        iri = next(iter(iris))
+        taken.append(m.span())
+        out.append(Mention(m.start(), m.end(), iri, PERSON, gaz.labels[iri]))
+    return out
+
+
 def _new_organisations(text: str, gaz: Gazetteer, taken: list[tuple[int, int]]) -> list[Mention]:
     out: list[Mention] = []
     acronyms: dict[str, tuple[URIRef, str]] = {}
@@ -313,4 +326,5 @@ def find_mentions(text: str, gaz: Gazetteer) -> list[Mention]:
     found += _known(folded, gaz, taken)
     found += _capitals(folded, gaz, taken)
     found += _surnames(folded, gaz, taken)
+    found += _bare_surnames(folded, gaz, taken)
     return sorted((replace(m, new=m.iri not in known) for m in found), key=lambda m: m.start)
