@@ -339,3 +339,10 @@ def test_recipe_add_source_then_draft_then_validate(copy: Paths, tmp_path: Path)
     shutil.copy(draft, copy.data_dir / "records" / "release-2031-lanternbridge.trig")
     check = run("validate", "--root", str(copy.root))
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_every_own_term_in_a_draft_is_declared(drafted: tuple[str, Dataset]) -> None:
+    _, data = drafted
+    declared = set(Dataset().parse(find_paths().ontology_files[0], format="turtle").subjects())
+    used = {t for triple in data for t in triple if isinstance(t, URIRef) and str(t).startswith(str(BG))}
+    assert used and used <= declared, sorted(used - declared)
