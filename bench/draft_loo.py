@@ -103,7 +103,8 @@ def _spans(graph: Graph, node: Node) -> list[tuple[int, int]]:
         for target in graph.objects(annotation, OA.hasTarget):
             for selector in graph.objects(target, OA.hasSelector):
                 if (selector, RDF.type, OA.TextPositionSelector) in graph:
-                    spans.append((int(graph.value(selector, OA.start)), int(graph.value(selector, OA.end))))
+                    start, end = graph.value(selector, OA.start), graph.value(selector, OA.end)
+                    spans.append((int(str(start)), int(str(end))))
     return sorted(spans)
 
 
@@ -131,7 +132,7 @@ def extract(graph: Graph) -> dict[str, list[Item]]:
             classes = sorted(str(c).rsplit("#", 1)[-1] for c in graph.objects(node, RDF.type) if c in EVENT_CLASSES)
             details = {"class": ",".join(classes)}
             out["dated events"].append(
-                Item(node, _spans(graph, node), frozenset({str(date)}), str(date), details=details)
+                Item(node, _spans(graph, node), frozenset({str(date)}), text=str(date), details=details)
             )
     for node in set(graph.subjects(RDF.type, BG.Participation)):
         agent = graph.value(node, BG.agent)
@@ -162,13 +163,12 @@ def match(category: str, drafted: list[Item], curated: list[Item]) -> list[tuple
     def preferred(d: Item, c: Item) -> bool:  # two figures in one sentence: pair them by their printed words
         return bool(d.text and c.text and (d.text in c.text or c.text in d.text))
 
-    edges = {
-        i: sorted(
-            (j for j, c in enumerate(curated) if _overlap(d, c) and _agrees(category, d, c)),
-            key=lambda j, d=d: not preferred(d, curated[j]),
-        )
-        for i, d in enumerate(drafted)
-    }
+    edges: dict[int, list[int]] = {}
+    for i, d in enumerate(drafted):
+        candidates = [j for j, c in enumerate(curated) if _overlap(d, c) and _agrees(category, d, c)]
+        edges[i] = [j for j in candidates if preferred(d, curated[j])] + [
+            j for j in candidates if not preferred(d, curated[j])
+        ]
     owner: dict[int, int] = {}
 
     def augment(i: int, seen: set[int]) -> bool:

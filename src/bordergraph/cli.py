@@ -291,7 +291,7 @@ def add_source_command(root: Path | None, file: Path, **options: Any) -> None:
 
     Prints what remains to do. Writes nothing when a check fails (exit 2, the message says what to fix).
     """
-    from bordergraph.add_source import AddSourceError, add_source
+    from bordergraph.draft.add_source import AddSourceError, add_source
     from bordergraph.paths import find_paths
 
     try:

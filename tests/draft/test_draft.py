@@ -200,7 +200,7 @@ def test_quotations_with_their_speakers(graph: Dataset) -> None:
 def test_draft_is_trig_in_the_record_patterns_with_verbatim_evidence(drafted: tuple[str, Dataset]) -> None:
     _, data = drafted
     for selector in data.subjects(RDF.type, OA.TextPositionSelector):
-        start, end = int(data.value(selector, OA.start)), int(data.value(selector, OA.end))
+        start, end = int(str(data.value(selector, OA.start))), int(str(data.value(selector, OA.end)))
         target = next(data.subjects(OA.hasSelector, selector))
         exact = next(data.value(s, OA.exact) for s in data.objects(target, OA.hasSelector) if data.value(s, OA.exact))
         assert FICTION[start:end] == str(exact)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Literal, URIRef
 
-from bordergraph.add_source import ARCHIVE_NAME, AddSourceError, add_source, archive_name, next_index
+from bordergraph.draft.add_source import ARCHIVE_NAME, AddSourceError, add_source, archive_name, next_index
 from bordergraph.paths import Paths, find_paths
 from bordergraph.prefixes import BG, BGG, BGR
 
