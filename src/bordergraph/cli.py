@@ -327,33 +327,18 @@ def draft_command(root: Path | None, file: Path, out: Path | None, issued: Any, 
     Rule-based and deterministic; the loaded graph is the gazetteer; 'today' is the source's own date, never the
     clock. The draft goes to drafts/ (or --out), outside data/: nothing is loaded or served until a curator moves it.
     """
-    from bordergraph.draft import draft_text, source_info
-    from bordergraph.draft.write import render
+    from bordergraph.draft import DraftError, draft_file, write_draft
     from bordergraph.loader import load
     from bordergraph.paths import find_paths
 
     try:
         paths = find_paths(root)
-        loaded = load(paths)
-        raw = file.read_bytes()
-        text = raw.decode("utf-8")
+        slug, trig = draft_file(load(paths).dataset, file, issued.date() if issued else None, turtle=turtle)
+        if out is not None and str(out) == "-":
+            click.echo(trig, nl=False)
+            return
+        click.echo(f"wrote {write_draft(paths, slug, trig, out, turtle=turtle)}")
     except LoadError as exc:
         _fail("INVALID: the files do not load:\n" + "\n".join(f"  - {p}" for p in exc.problems), EXIT_INVALID)
-    except UnicodeDecodeError as exc:
-        _fail(f"error: {file} is not UTF-8 ({exc}): convert it first", EXIT_ERROR)
-    except (FileNotFoundError, OSError) as exc:
+    except (DraftError, FileNotFoundError) as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
-    source = source_info(loaded.dataset, raw, file.name, issued.date() if issued else None)
-    result = render(draft_text(text, loaded.dataset, source), turtle=turtle)
-    if out is not None and str(out) == "-":
-        click.echo(result, nl=False)
-        return
-    target = out or paths.root / "drafts" / f"{source.slug}.{'ttl' if turtle else 'trig'}"
-    if target.resolve().is_relative_to((paths.data_dir).resolve()):
-        _fail(f"error: {target} is inside data/: drafts stay outside the data until a curator moves them", EXIT_ERROR)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(result, encoding="utf-8")
-    except OSError as exc:
-        _fail(f"error: cannot write {target}: {exc.strerror or exc}", EXIT_ERROR)
-    click.echo(f"wrote {target}")

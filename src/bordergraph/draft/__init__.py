@@ -18,12 +18,18 @@ from rdflib import Dataset, URIRef
 from bordergraph.draft.dates import DateMention, find_dates
 from bordergraph.draft.events import ClaimDraft, EventDraft, find_claims, find_events, is_metadata
 from bordergraph.draft.figures import FigureMention, find_figures, not_figures
-from bordergraph.draft.gazetteer import Gazetteer, Mention, find_mentions
+from bordergraph.draft.gazetteer import Gazetteer, Mention, find_mentions, slugify
 from bordergraph.draft.quotes import QuoteMention, find_quotes
 from bordergraph.draft.text import Sentence, Span, chrome, dateline, paragraphs, sentences
+from bordergraph.draft.write import render
+from bordergraph.paths import Paths
 from bordergraph.prefixes import BG, BGR
 
-__all__ = ["Draft", "SourceInfo", "draft_text", "source_info"]
+__all__ = ["Draft", "DraftError", "SourceInfo", "draft_file", "draft_text", "source_info", "write_draft"]
+
+
+class DraftError(Exception):
+    """The draft cannot be made or written as asked; the message says what to fix."""
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,6 @@ def source_info(data: Dataset, raw: bytes, name: str, issued: dt.date | None = N
                 return SourceInfo(subject, str(subject)[len(str(BGR)) :], issued, "--issued")
             where = "its record in data/sources.trig" if day else "nowhere: its record says the source is undated"
             return SourceInfo(subject, str(subject)[len(str(BGR)) :], day, where)
-    from bordergraph.draft.gazetteer import slugify
-
     slug = slugify(Path(name).stem) or "new-source"
     return SourceInfo(BGR[slug], slug, issued, "--issued" if issued else "")
 
@@ -125,3 +129,30 @@ def draft_text(text: str, gazetteer_data: Dataset, source: SourceInfo) -> Draft:
         chrome=page_chrome,
         notes=notes,
     )
+
+
+def draft_file(data: Dataset, file: Path, issued: dt.date | None = None, *, turtle: bool = False) -> tuple[str, str]:
+    """Draft ``file`` with ``data`` as gazetteer: (the source's slug, the draft as TriG or Turtle)."""
+    try:
+        raw = file.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DraftError(f"{file} is not UTF-8 ({exc}): convert it first; offsets count code points") from exc
+    except OSError as exc:
+        raise DraftError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    source = source_info(data, raw, file.name, issued)
+    return source.slug, render(draft_text(text, data, source), turtle=turtle)
+
+
+def write_draft(paths: Paths, slug: str, trig: str, out: Path | None = None, *, turtle: bool = False) -> Path:
+    """Write a draft to ``out`` or drafts/<slug>.trig; never inside data/ (drafts are not data until moved)."""
+    base = Path.cwd() if paths.root.name == "_resources" else paths.root  # never inside an installed package
+    target = out or base / "drafts" / f"{slug}.{'ttl' if turtle else 'trig'}"
+    if target.resolve().is_relative_to(paths.data_dir.resolve()):
+        raise DraftError(f"{target} is inside data/: drafts stay outside the data until a curator moves them")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(trig, encoding="utf-8")
+    except OSError as exc:
+        raise DraftError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return target

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from rdflib import Literal, URIRef
 
-from bordergraph.draft import Draft
 from bordergraph.draft.gazetteer import ORGANISATION, PERSON, POST, Mention, slugify
 from bordergraph.draft.text import Span
 from bordergraph.prefixes import BGR, PREFIXES
+
+if TYPE_CHECKING:  # the package imports this module to write its drafts
+    from bordergraph.draft import Draft
 
 _PREFIXES = ("bg", "bgr", "bgg", "bgt", "rdf", "rdfs", "xsd", "owl", "skos", "dcterms", "foaf", "org", "prov", "oa",
              "schema")  # fmt: skip
