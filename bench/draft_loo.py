@@ -1,6 +1,6 @@
 """Leave-one-out measure of ``bordergraph draft`` against the curated records.
 
-Usage: PYTHONPATH=src python bench/draft_loo.py [--root DIR] [--show-misses]
+Usage: .venv/bin/python bench/draft_loo.py [--root DIR] [--show-misses]
 
 For every source record in data/sources.trig whose graph has a records file (however many there
 are), the script drafts the archived text with every *other* records file as gazetteer (plus the

@@ -283,7 +283,13 @@ def release_command(root: Path | None, out: Path, version: str, date: Any, force
 @click.option("--publisher", default=None, help="The publisher exactly as printed, when the text names one.")
 @click.option("--place", default=None, help="The place of issue exactly as printed (a dateline), when there is one.")
 @click.option("--slug", default=None, help="Slug of the source and its graph (default: from kind, year and title).")
-@click.option("--kind", type=click.Choice(["news-article", "web-page"]), default="news-article", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["news-article", "web-page"]),
+    default="news-article",
+    show_default=True,
+    help="schema:NewsArticle or schema:WebPage.",
+)
 @click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text.")
 @click.option("--label", default=None, help="rdfs:label of the source record (default: title and date).")
 def add_source_command(root: Path | None, file: Path, **options: Any) -> None:

@@ -346,3 +346,26 @@ def test_every_own_term_in_a_draft_is_declared(drafted: tuple[str, Dataset]) -> 
     declared = set(Dataset().parse(find_paths().ontology_files[0], format="turtle").subjects())
     used = {t for triple in data for t in triple if isinstance(t, URIRef) and str(t).startswith(str(BG))}
     assert used and used <= declared, sorted(used - declared)
+
+
+def test_other_ways_of_printing_releases(graph: Dataset) -> None:
+    """Made-up text printed another way: an em-dash dateline, "X said:" before the quote, deadlines."""
+    text = (
+        "Ministers sign the Treaty of Nowhere\n\n"
+        "LANTERNBRIDGE — 5 February 2031 — The Honourable Ada Quillfeather, Minister of Imaginary Affairs, and "
+        "Tobias Brambleton, Secretary of Pretend Security, signed the Treaty of Nowhere yesterday.\n\n"
+        "Minister Ada Quillfeather said: “We will build three new bridges by 2033, and roughly 1.5 million paper "
+        "boats will use them each year.”\n\n"
+        "“It is done, and it is entirely made up,” Brambleton said.\n"
+    )
+    info = source_info(graph, text.encode("utf-8"), "treaty.txt")
+    draft = draft_text(text, graph, info)
+    assert info.issued is None and draft.source.issued == dt.date(2031, 2, 5)  # from the dateline, said so
+    assert "date line" in draft.source.issued_from
+    (signing,) = [e for e in draft.events if e.kind == "Signing"]
+    assert signing.date is not None and (signing.date.value, signing.date.as_stated) == ("2031-02-04", "yesterday")
+    assert {p.mention.iri for p in signing.participants.values()} == {BGR["ada-quillfeather"], BGR["tobias-brambleton"]}
+    assert not any(e.date and e.date.value == "2033" for e in draft.events)  # "by 2033" is a deadline
+    speakers = {text[q.start : q.end][:9]: [m.iri for m in q.speakers] for q in draft.quotes}
+    assert speakers == {"We will b": [BGR["ada-quillfeather"]], "It is don": [BGR["tobias-brambleton"]]}
+    assert not any(text[m.start : m.end] == "LANTERNBRIDGE" and m.kind == "organisation" for m in draft.mentions)

@@ -87,6 +87,7 @@ class DateMention:
     datatype: str | None  # xsd local name: date, gYearMonth, gMonthDay, gMonth, gYear
     relative: bool = False  # "today", "yesterday": read against the source's own date
     since: bool = False  # "since 1952": a starting point, not the date of an event
+    deadline: bool = False  # "by 2033", "until June": a limit, not the date of an event
 
     @property
     def status(self) -> str:
@@ -165,6 +166,7 @@ def find_dates(text: str, issued: dt.date | None = None) -> list[DateMention]:
                     datatype=datatype,
                     relative=kind == "rel",
                     since=prep == "since",
+                    deadline=prep in ("by", "until"),
                 )
             )
     for m in _VAGUE.finditer(text):

@@ -165,7 +165,7 @@ def find_events(
     events: dict[str, EventDraft] = {}
     for sentence in sentences:
         here = [d for d in dates if sentence.start <= d.start < sentence.end]
-        event_dates = [d for d in here if not d.since and not is_metadata(text, d, sentence)]
+        event_dates = [d for d in here if not d.since and not d.deadline and not is_metadata(text, d, sentence)]
         anchors: list[tuple[str, DateMention | None, int]] = [
             (f"date:{d.value}", d, d.start) for d in event_dates if d.value is not None
         ]

@@ -303,7 +303,7 @@ def _capitals(text: str, gaz: Gazetteer, taken: list[tuple[int, int]]) -> list[M
     out: list[Mention] = []
     for m in _ALL_CAPS.finditer(text):  # a name printed in capitals alone ("INTERPOL")
         line = text[text.rfind("\n", 0, m.start()) + 1 : text.find("\n", m.end()) if "\n" in text[m.end() :] else None]
-        if line.upper() == line or not _free(taken, *m.span()) or text[m.end() : m.end() + 1] in ("-", "—"):
+        if line.upper() == line or not _free(taken, *m.span()) or re.match(r"\s*[-—–]", text[m.end() : m.end() + 3]):
             continue
         name = m.group(0)
         iri = _lookup(gaz, name) or BGR[name.lower()]

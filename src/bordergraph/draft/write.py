@@ -94,7 +94,8 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
         out.append(f"# [{m.start}:{m.end}] {text[m.start : m.end]!r} → {_iri(m.iri)} ({tag})")
     out += ["", "# Dates printed"]
     for d in draft.dates:
-        role = "page date" if d in draft.metadata_dates else ("since" if d.since else "event date")
+        role = "since" if d.since else "deadline" if d.deadline else "event date"
+        role = "page date" if d in draft.metadata_dates else role
         value = f"{d.value}^^{_XSD[d.datatype]}" if d.value and d.datatype else "no value (bg:DateNotStated)"
         out.append(f"# [{d.start}:{d.end}] {d.as_stated!r} → {value} ({role})")
     out.append("")
