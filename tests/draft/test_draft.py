@@ -366,6 +366,8 @@ def test_other_ways_of_printing_releases(graph: Dataset) -> None:
     assert signing.date is not None and (signing.date.value, signing.date.as_stated) == ("2031-02-04", "yesterday")
     assert {p.mention.iri for p in signing.participants.values()} == {BGR["ada-quillfeather"], BGR["tobias-brambleton"]}
     assert not any(e.date and e.date.value == "2033" for e in draft.events)  # "by 2033" is a deadline
+    periods = {f.as_printed: f.period for f in draft.figures}
+    assert periods == {"three new bridges": None, "roughly 1.5 million paper boats": "PerYear"}
     speakers = {text[q.start : q.end][:9]: [m.iri for m in q.speakers] for q in draft.quotes}
     assert speakers == {"We will b": [BGR["ada-quillfeather"]], "It is don": [BGR["tobias-brambleton"]]}
     assert not any(text[m.start : m.end] == "LANTERNBRIDGE" and m.kind == "organisation" for m in draft.mentions)

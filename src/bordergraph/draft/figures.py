@@ -51,6 +51,10 @@ _PERIODS = [
     (re.compile(r"\b(?:a|per|every|each)\s+day\b|\bdaily\b", re.IGNORECASE), "PerDay"),
     (re.compile(r"\b(?:a|per|every|each)\s+year\b|\bannually\b|\byearly\b", re.IGNORECASE), "PerYear"),
 ]
+_VERB_BEFORE = re.compile(
+    r"\b(?:will|would|shall|can|could|must|to)\s+(?:also\s+)?[a-z]+\b|\b(?:built|build|builds|bought|buy|hired|hire|"
+    r"seized|seize|deployed|deploy|trained|train|added|add|opened|open|funded|fund|spent|spend)\b"
+)
 _DEFINITE = re.compile(r"\b(?:the|our|their|these|those|both|its|his|her|your|my|first|last|next)\s+$", re.IGNORECASE)
 
 
@@ -119,6 +123,9 @@ def find_figures(text: str, sentence: Span, masked: list[Span]) -> list[FigureMe
         if paren and re.search(r"\d", paren.group(1)):
             unit_end += paren.end()  # "31,000 kilograms (31 metric tons)": one figure, restated
         rest = text[unit_end : sentence.end]
+        clause = re.split(r"\b(?:which|that|who|where)\b|[;:—–]", words[: m.start()])[-1]
+        if _VERB_BEFORE.search(clause):  # an object ("will build three bridges"): its clause ends at ", and"
+            rest = re.split(r",\s+(?:and|but|while)\b|;", rest)[0]
         period = next((name for pattern, name in _PERIODS if pattern.search(rest)), None)
         unit = " ".join(unit_words)
         if m.group("currency"):
