@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -92,20 +93,25 @@ def test_add_source_then_validate_passes(copy: Paths, fiction: Path) -> None:
 
 
 def test_the_new_record_is_laid_out_like_the_existing_ones(copy: Paths, fiction: Path) -> None:
+    before = copy.sources_file.read_text(encoding="utf-8")
+    records = re.findall(r"^bgr:[\w-]+ a bg:SourceDocument , schema:NewsArticle ;\n(?:    .*\n)+", before, re.M)
+    dated = [r for r in records if "dcterms:issued" in r]
+    assert dated, "no dated news article among the existing source records to compare with"
     add_source(copy, fiction, title=TITLE, issued="April 2, 2031", slug="release-2031-lanternbridge")
     text = copy.sources_file.read_text(encoding="utf-8")
     block = text[text.index("bgr:release-2031-lanternbridge a ") :].split("\n\n", 1)[0].splitlines()
-    existing = text[text.index("bgr:release-2018-goodale-nielsen a ") :].split("\n\n", 1)[0].splitlines()
     properties = [line.split()[0] for line in block[1:]]
     assert properties == [
         "rdfs:label", "dcterms:title", "dcterms:issued", "bg:dateAsStated", "bg:dateStatus", "dcterms:format",
         "dcterms:language", "bg:localPath", "bg:sha256", "bg:sourceGraph",
     ]  # fmt: skip
-    existing_properties = [line.split()[0] for line in existing[1:]]
-    assert [p for p in existing_properties if p in properties] == properties
+    for existing in dated:  # the same properties in the same order as every existing dated record
+        existing_properties = [line.split()[0] for line in existing.splitlines()[1:]]
+        assert [p for p in existing_properties if p in properties] == properties
     assert block[0].endswith("a bg:SourceDocument , schema:NewsArticle ;")
-    # the new record comes after the last source record, before the shared labels at the end
-    assert text.index("bgr:release-2031-lanternbridge a ") < text.index("bgr:dhs a ")
+    # inserted right after the last existing source record; everything else is untouched
+    last = before.index(records[-1]) + len(records[-1])
+    assert text == before[:last] + "\n" + "\n".join(block) + "\n" + before[last:]
 
 
 def test_undated_web_page_gets_date_not_stated(copy: Paths, fiction: Path) -> None:
