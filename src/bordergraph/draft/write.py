@@ -48,6 +48,11 @@ def _about(draft: Draft, start: int, end: int, near: int | None = None) -> list[
     return list({str(m.iri): m for m in found}.values())
 
 
+def _surname_only(name: str, label: str) -> bool:
+    """A surname alone ("Nielsen" for "Kirstjen Nielsen") is a reference, not a name to record."""
+    return " " not in name and label.split()[-1:] == [name]
+
+
 def _comment(text: str, limit: int = 160) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -119,11 +124,17 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
     for m in new_records.values():
         label = draft.gazetteer.labels.get(m.iri, m.label)
         if m.kind == PERSON:
-            out.append(f"{_iri(m.iri)} a foaf:Person ;\n    rdfs:label {_q(label)}@en ;\n    foaf:name {_q(label)} .")
+            out.append(
+                f"{_iri(m.iri)} a foaf:Person ;\n    rdfs:label {_q(label)}@en ;\n    foaf:name {_q(label)} ;"
+                f"\n    prov:wasDerivedFrom {source} ."
+            )
         else:
             acronyms = sorted(n for n, iris in draft.gazetteer.names.items() if m.iri in iris and n.isupper())
             alt = "".join(f" ;\n    skos:altLabel {_q(a)}@en" for a in acronyms if a != label)
-            out.append(f"{_iri(m.iri)} a org:Organization ;\n    rdfs:label {_q(label)}@en{alt} .")
+            out.append(
+                f"{_iri(m.iri)} a org:Organization ;\n    rdfs:label {_q(label)}@en{alt} ;"
+                f"\n    prov:wasDerivedFrom {source} ."
+            )
 
     if draft.events:
         out.append("\n# --- events and who took part ---")
@@ -140,8 +151,7 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
             lines.append("    bg:dateStatus bg:DateNotStated ;")
             if event.date is not None:
                 lines.append(f"    bg:dateAsStated {_q(event.date.as_stated)} ;")
-        if event.kind == "Meeting":
-            lines.append("    bg:placeStatus bg:PlaceNotStated ;  # or bg:location, when the text says where")
+        lines.append("    bg:placeStatus bg:PlaceNotStated ;  # or bg:location, when the text says where")
         parts = []
         for p in event.participants.values():
             part = f"{slug}--{slugify(p.mention.label.split()[-1])}"
@@ -236,8 +246,15 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
             "\n# --- records the graph has, typed and labelled again (each source graph describes what it names) ---"
         )
     for iri in again:
+        # rdfs:label only where this text prints the record's label; the names it prints otherwise are altLabels
         label = draft.gazetteer.labels.get(iri, "")
-        out.append(f"{_iri(iri)} a {_curie(draft.gazetteer.classes[iri])} ;\n    rdfs:label {_q(label)}@en .")
+        printed = sorted({text[m.start : m.end] for m in draft.mentions if m.iri == iri} - {label})
+        lines = [f"{_iri(iri)} a {_curie(draft.gazetteer.classes[iri])} ;"]
+        if label and label in text:
+            lines.append(f"    rdfs:label {_q(label)}@en ;")
+        lines += [f"    skos:altLabel {_q(name)}@en ;" for name in printed if not _surname_only(name, label)]
+        lines.append(f"    prov:wasDerivedFrom {source} .")
+        out.append("\n".join(lines))
 
     if evidence:
         out.append("\n# --- evidence: one annotation per quoted stretch ---")
