@@ -28,7 +28,7 @@ from rdflib.namespace import FOAF, SKOS
 
 from bordergraph.draft.dates import find_dates, parse_date
 from bordergraph.paths import Paths
-from bordergraph.prefixes import BG, BGG, BGR, PREFIXES
+from bordergraph.prefixes import BG, BGG, BGR, PREFIXES, compact
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ARCHIVE_NAME = re.compile(r"^(\d{3})_([0-9a-f]{16})\.[A-Za-z0-9]+$")
@@ -192,7 +192,7 @@ def _source_block(
         if words:
             lines.append(f"    {printed_prop} {_turtle(words)} ;")
             if link is not None:
-                lines.append(f"    {link_prop} bgr:{str(link)[len(str(BGR)) :]} ;")
+                lines.append(f"    {link_prop} {compact(str(link))} ;")
     lines += [
         f"    dcterms:format {_turtle(media_type)} ;",
         f"    dcterms:language {_turtle(language)} ;",

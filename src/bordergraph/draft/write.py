@@ -10,7 +10,7 @@ from rdflib import Literal, URIRef
 
 from bordergraph.draft.gazetteer import ORGANISATION, PERSON, POST, Mention, slugify
 from bordergraph.draft.text import Span
-from bordergraph.prefixes import BGR, PREFIXES
+from bordergraph.prefixes import PREFIXES, curie
 
 if TYPE_CHECKING:  # the package imports this module to write its drafts
     from bordergraph.draft import Draft
@@ -26,18 +26,9 @@ def _q(value: str) -> str:
 
 
 def _iri(iri: URIRef) -> str:
-    text = str(iri)
-    if text.startswith(str(BGR)) and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text[len(str(BGR)) :]):
-        return "bgr:" + text[len(str(BGR)) :]
-    return f"<{text}>"
-
-
-def _curie(iri: URIRef) -> str:
-    for prefix in _PREFIXES:
-        namespace = PREFIXES[prefix]
-        if str(iri).startswith(namespace) and re.fullmatch(r"[A-Za-z][\w-]*", str(iri)[len(namespace) :]):
-            return f"{prefix}:{str(iri)[len(namespace) :]}"
-    return f"<{iri}>"
+    """A CURIE through the project prefix map when it is a valid Turtle prefixed name, else ``<iri>``."""
+    short = curie(str(iri))
+    return short if short is not None and re.fullmatch(r"[a-z]+:[A-Za-z0-9][\w-]*", short) else f"<{iri}>"
 
 
 def _about(draft: Draft, start: int, end: int, near: int | None = None) -> list[Mention]:
@@ -249,7 +240,7 @@ def render(draft: Draft, *, turtle: bool = False) -> str:
         # rdfs:label only where this text prints the record's label; the names it prints otherwise are altLabels
         label = draft.gazetteer.labels.get(iri, "")
         printed = sorted({text[m.start : m.end] for m in draft.mentions if m.iri == iri} - {label})
-        lines = [f"{_iri(iri)} a {_curie(draft.gazetteer.classes[iri])} ;"]
+        lines = [f"{_iri(iri)} a {_iri(draft.gazetteer.classes[iri])} ;"]
         if label and label in text:
             lines.append(f"    rdfs:label {_q(label)}@en ;")
         lines += [f"    skos:altLabel {_q(name)}@en ;" for name in printed if not _surname_only(name, label)]
