@@ -27,14 +27,17 @@ from bordergraph.web.sparql import SparqlRouter
 def create_app(
     store: QueryStore,
     paths: Paths,
+    dump: Path,
     settings: Settings | None = None,
     public_url: str | None = None,
     search_index: Path | None = None,
 ) -> FastAPI:
-    """Build the web app for a validated, indexed dataset (``public_url`` overrides the settings').
+    """Build the web app for a validated store, its checkout's paths and its canonical dump.
 
-    ``search_index`` is a search index file built from ``store`` (bordergraph.search.build_index);
-    without one, the index is built from the store beside the workers' dump and removed with it.
+    ``dump`` is the build's ``bordergraph.nq`` (``build(dump_dir=...)``), served as the download.
+    ``search_index`` is the build's search index (``search.sqlite`` beside the dump); without one
+    it is built from the store beside the workers' copy of the dataset and removed with it.
+    ``public_url`` overrides the settings'.
     """
     settings = settings or Settings()
     if public_url:
@@ -57,5 +60,5 @@ def create_app(
     app.state.search = search
     app.include_router(search_router(search))  # /search, /list, /list/{kind} (before the site's catch-alls)
     app.include_router(reconcile_router(store, search))  # W3C Reconciliation API at /reconcile
-    mount_site(app, store, paths, settings.public_url, search)  # /, /id/…, /ontology, /source/…, /static, 404 page
+    mount_site(app, store, paths, dump, settings.public_url, search)  # /, /id/…, /ontology, /source/…, 404 page
     return app
