@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from bordergraph.build import Built
-from bordergraph.prefixes import PREFIXES, sparql_prologue
+from bordergraph.prefixes import PREFIXES, compact, expand, sparql_prologue
 from bordergraph.search import (
     FACETS,
     KIND_BY_KEY,
@@ -26,8 +26,6 @@ from bordergraph.search import (
     SearchIndex,
     browse,
     build_index,
-    compact,
-    expand,
     kind_counts,
     open_index,
     search,

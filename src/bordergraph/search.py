@@ -46,7 +46,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from bordergraph.prefixes import BASE, PREFIXES
+from bordergraph.prefixes import BASE, PREFIXES, compact, expand, sparql_prologue
 
 #: Bumped whenever the file layout changes; ``open_index`` refuses other versions.
 FORMAT_VERSION = "1"
@@ -149,8 +149,7 @@ def _as_store(store_or_quads: Any) -> ox.Store:
 
 def _select(store: ox.Store, query: str) -> list[dict[str, Any]]:
     """Every query reads named graphs only (GRAPH ?g), so a store with or without a merged default works."""
-    prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
-    result = store.query(prologue + query)
+    result = store.query(sparql_prologue() + query)
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
     return [{n: row[n] for n in names} for row in result]
@@ -190,18 +189,6 @@ class _Record:
     names: list[str] = field(default_factory=list)
     facets: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))  # facet → value → label
     kind: Kind = KINDS[-1]
-
-
-def compact(iri: str) -> str:
-    """``bgr:canada`` for an IRI in a project namespace (longest wins), else the IRI: short facet values."""
-    best = max((p for p, ns in PREFIXES.items() if iri.startswith(ns)), key=lambda p: len(PREFIXES[p]), default=None)
-    return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
-
-
-def expand(value: str) -> str:
-    """The IRI of a compact facet value (``bgr:canada``); other values (years, IRIs) unchanged."""
-    prefix, sep, local = value.partition(":")
-    return PREFIXES[prefix] + local if sep and prefix in PREFIXES else value
 
 
 def _words(local_name: str) -> str:
