@@ -294,3 +294,18 @@ def test_the_search_box_and_the_counts_fit_a_390px_screen(browser: Browser, path
         assert inner <= outer, f"{selector} holds {inner} px of content in {outer} px"
     finally:
         browser.driver.set_window_size(1400, 2000)
+
+
+def test_home_page_counts_open_the_lists(browser: Browser) -> None:
+    browser.open("/#counts")
+    table = browser.driver.find_element(By.CSS_SELECTOR, "table.record-kinds")
+    links = table.find_elements(By.CSS_SELECTOR, "a")
+    assert links and all((a.get_attribute("href") or "").startswith(browser.server + "/list/") for a in links)
+    browser.driver.execute_script("arguments[0].scrollIntoView()", table)
+    browser.shot("landing-record-kinds")
+    people = table.find_element(By.XPATH, ".//tr[td/a[text()='People']]/td[@class='num']/a")
+    count = int(people.text)
+    people.click()
+    browser.wait(lambda d: d.current_url.endswith("/list/people"))
+    assert int(browser.driver.find_element(By.CSS_SELECTOR, "h1 .count").text) == count
+    browser.check_logs()
