@@ -17,6 +17,20 @@ from bordergraph.paths import Paths, find_paths
 from bordergraph.settings import Settings
 
 
+def source_graphs() -> list[str]:
+    """The local names of the source graphs, read from data/sources.trig (never a hard-coded list).
+
+    Tests parametrise over this, so a new release is covered the moment its source record exists.
+    """
+    from rdflib import Dataset
+
+    from bordergraph.prefixes import BG
+
+    dataset = Dataset(default_union=True)
+    dataset.parse(find_paths().sources_file, format="trig")
+    return sorted(str(g).rsplit("/", 1)[-1] for g in dataset.objects(None, BG.sourceGraph))
+
+
 @pytest.fixture(scope="session")
 def paths() -> Paths:
     return find_paths()
