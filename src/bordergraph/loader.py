@@ -109,6 +109,10 @@ def load(paths: Paths, record_files: list[Path] | None = None) -> Loaded:
             problems.append(Problem("one-graph-per-file", rel, "", f"holds no triples in GRAPH <{graph_iri}>"))
             continue
         parsed.append((path, graph_iri, graphs[graph_iri]))
+    if not problems:  # the bg:quote shorthand → full annotations, and the derived direct edges
+        from bordergraph.shorthand import expand_parsed  # here: shorthand imports Problem from this module
+
+        problems.extend(expand_parsed(paths, parsed))
     if record_files is None:  # the mapping tables link the project's own records, so only with those
         from bordergraph.mappings import parsed_mappings  # here: mappings imports Problem from this module
 
