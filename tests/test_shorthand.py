@@ -180,3 +180,35 @@ def test_compact_keeps_the_served_dataset_isomorphic_and_every_annotation_iri(pa
     texts = {p: p.read_text(encoding="utf-8") for p in root.record_files}
     compact(root)
     assert texts == {p: p.read_text(encoding="utf-8") for p in root.record_files}
+
+
+def test_compact_edits_the_text_and_keeps_comments(paths: Paths) -> None:
+    """Derived edges in the middle and at the end of a statement, and a body described nowhere in the file."""
+    from bordergraph.shorthand import compact_text, expanded
+
+    words = "Canada is the number one export destination for most American states"
+    start = text_2018(paths).index(words)
+    text = (
+        HEAD
+        + "@prefix org: <http://www.w3.org/ns/org#> .\n"
+        + "GRAPH bgg:release-2018-goodale-nielsen {\n"
+        + "# a comment that stays\n"
+        + "bgr:a a bgr:Person ;\n    org:holds bgr:post ;\n    bgr:name \"A\" ;\n    bg:postHolding bgr:h .\n\n"
+        + "bgr:h a bg:PostHolding ; bg:holder bgr:a ; bg:post bgr:post .\n\n"
+        + "bgr:m a bg:Meeting ;\n    bg:participation bgr:m--a ;\n    bg:participant bgr:a .\n\n"
+        + "bgr:m--a a bg:Participation ; bg:agent bgr:a .\n\n"
+        + "bgr:ann-x-01 a oa:Annotation ;\n    oa:motivatedBy oa:describing ;\n"
+        + "    oa:hasBody bgr:h , bgr:elsewhere ;\n"
+        + "    oa:hasTarget [ a oa:SpecificResource ;\n        oa:hasSource bgr:release-2018-goodale-nielsen ;\n"
+        + f'        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "{words}" ] ,\n'
+        + f"            [ a oa:TextPositionSelector ; oa:start {start} ; oa:end {start + len(words)} ] ] .\n"
+        + "}\n"
+    )
+    sources = sources_of(paths)
+    result = compact_text(text, G2018, sources)
+    assert "# a comment that stays" in result.text
+    assert "org:holds" not in result.text and "bg:participant " not in result.text and "oa:Annotation" not in result.text
+    assert 'bgr:name "A" .' in result.text
+    assert f'bg:quote "{words}"' in result.text
+    assert result.legacy == {("release-2018-goodale-nielsen", start, start + len(words)): BGR["ann-x-01"]}
+    assert isomorphic(expanded(text, G2018, sources, {}), expanded(result.text, G2018, sources, result.legacy))
