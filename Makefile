@@ -27,9 +27,11 @@ validate: $(STAMP)
 serve: build
 	$(BIN)/bordergraph serve --host 127.0.0.1 --port 8000
 
+# ruff, then the import contracts of pyproject.toml ([tool.importlinter]; docs/design.md explains them).
 lint: $(STAMP)
 	$(BIN)/ruff check $(PYDIRS)
 	$(BIN)/ruff format --check $(PYDIRS)
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -45,7 +47,7 @@ test: build lint typecheck pytest
 # Rewrite queries/examples/expected/*.tsv whose answer changed beyond the order of ties, then show
 # what changed. Review every changed row against the sources before committing (docs/curation.md).
 snapshots: $(STAMP)
-	BORDERGRAPH_UPDATE_EXPECTED=1 $(BIN)/python -m pytest tests/test_queries.py -q -k expected_answer
+	BORDERGRAPH_UPDATE_EXPECTED=1 $(BIN)/python -m pytest tests/test_examples.py -q -k expected_answer
 	git diff --stat -- queries/examples/expected/
 
 # dist/<version>/: RDF dumps, GraphML/GEXF/Cytoscape/Neo4j exports, CHANGELOG.md, manifest.json, SHA256SUMS

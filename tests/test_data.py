@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-from rdflib import RDF, Literal, URIRef
+from rdflib import RDF, Literal
 from rdflib.namespace import FOAF, PROV, RDFS, SKOS, XSD
+from rdflib.term import Node
 
 from bordergraph.build import Built
 from bordergraph.prefixes import BG, BGG, BGR, OA, SCHEMA, SOURCES_GRAPH
-from conftest import source_graphs
-
-# Every source graph named in data/sources.trig: a new release is checked the moment it is added.
-RELEASE_GRAPHS = source_graphs()
 
 
-def figures(built: Built, value: int) -> dict[str, URIRef]:
+def figures(built: Built, value: int) -> dict[str, Node]:
     """Figures with a given value, keyed by the slug of the release they come from."""
     data = built.loaded.dataset
     found = {}
@@ -31,8 +27,8 @@ def figures(built: Built, value: int) -> dict[str, URIRef]:
     return found
 
 
-@pytest.mark.parametrize("name", RELEASE_GRAPHS)
-def test_one_named_graph_per_release_each_with_facts(built: Built, name: str) -> None:
+def test_one_named_graph_per_release_each_with_facts(built: Built, source_graph: str) -> None:
+    name = source_graph  # one run per source graph of data/sources.trig (tests/conftest.py)
     data = built.loaded.dataset
     graph = data.graph(BGG[name])
     facts = {s for s, _, o in graph.triples((None, RDF.type, None)) if (o, RDFS.subClassOf, None) is not None}
@@ -95,11 +91,11 @@ def test_bills_and_what_they_are_needed_for(built: Built) -> None:
     assert data.value(BGR["bill-c-23"], BG.jurisdiction) == BGR["canada"]
 
 
-@pytest.mark.parametrize("name", RELEASE_GRAPHS)
-def test_page_chrome_is_not_data(built: Built, name: str) -> None:
+def test_page_chrome_is_not_data(built: Built, source_graph: str) -> None:
     """Menus, contact blocks, staff names and comment widgets appear in no record literal."""
     chrome = ["Scott Bardsley", "613-", "202-282-8010", "I Want To", "Popular Searches", "E-Verify",
               "No comments", "Post a Comment", "External Affairs", "FOIA", "Date modified"]  # fmt: skip
+    name = source_graph  # one run per source graph of data/sources.trig (tests/conftest.py)
     data = built.loaded.dataset
     for _, predicate, value in data.graph(BGG[name]):
         # oa:prefix/oa:suffix are the computed context of a quote in the source (W3C TextQuoteSelector),
@@ -110,9 +106,9 @@ def test_page_chrome_is_not_data(built: Built, name: str) -> None:
             assert words not in str(value), f"{name}: {predicate} holds page chrome {words!r}"
 
 
-@pytest.mark.parametrize("name", RELEASE_GRAPHS)
-def test_people_are_named_in_the_release_of_each_graph(built: Built, name: str) -> None:
+def test_people_are_named_in_the_release_of_each_graph(built: Built, source_graph: str) -> None:
     """A person described in a release graph is printed in that release (by label or a printed name)."""
+    name = source_graph  # one run per source graph of data/sources.trig (tests/conftest.py)
     data = built.loaded.dataset
     graph = data.graph(BGG[name])
     source = next(data.graph(SOURCES_GRAPH).subjects(BG.sourceGraph, BGG[name]))
@@ -123,7 +119,7 @@ def test_people_are_named_in_the_release_of_each_graph(built: Built, name: str) 
         assert any(s in text for s in surnames), f"{person} is not named in {name}"
 
 
-@pytest.mark.parametrize("name", RELEASE_GRAPHS)
-def test_no_wikidata_identifiers_in_the_records(built: Built, name: str) -> None:
+def test_no_wikidata_identifiers_in_the_records(built: Built, source_graph: str) -> None:
+    name = source_graph  # one run per source graph of data/sources.trig (tests/conftest.py)
     for triple in built.loaded.dataset.graph(BGG[name]):
         assert not any("wikidata.org" in str(term) for term in triple), triple

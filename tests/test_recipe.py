@@ -145,7 +145,7 @@ DATA_TESTS = [
     "tests/test_data.py",
     "tests/test_ontology.py",
     "tests/test_mappings.py",
-    "tests/test_queries.py",
+    "tests/test_examples.py",
 ]
 
 
@@ -226,7 +226,7 @@ def test_a_fictional_release_goes_through_the_recipe(tmp_path: Path) -> None:
             sys.executable,
             "-m",
             "pytest",
-            "tests/test_queries.py",
+            "tests/test_examples.py",
             "-q",
             "-k",
             "expected_answer",

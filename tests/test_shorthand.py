@@ -166,8 +166,8 @@ def test_compact_keeps_the_served_dataset_isomorphic_and_every_annotation_iri(pa
     graphs_before = {g.identifier: g for g in before.loaded.dataset.graphs() if len(g)}
     graphs_after = {g.identifier: g for g in after.loaded.dataset.graphs() if len(g)}
     assert set(graphs_before) == set(graphs_after)
-    for name, graph in graphs_before.items():
-        assert isomorphic(graph, graphs_after[name]), name
+    for identifier, graph in graphs_before.items():
+        assert isomorphic(graph, graphs_after[identifier]), identifier
     annotations = set(before.loaded.dataset.subjects(RDF.type, OA.Annotation))
     assert annotations == set(after.loaded.dataset.subjects(RDF.type, OA.Annotation))
     assert all(isinstance(a, URIRef) for a in annotations)

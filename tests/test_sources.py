@@ -10,10 +10,9 @@ from rdflib.namespace import DCTERMS
 from bordergraph.build import Built
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BG, BGR
-from conftest import source_graphs
 
 
-def test_every_archived_source_is_described_once(paths: Paths, built: Built) -> None:
+def test_every_archived_source_is_described_once(paths: Paths, built: Built, source_graphs: list[str]) -> None:
     """The files in data/sources/ and the source records in data/sources.trig are the same set."""
     files = sorted(p.name for p in paths.sources_dir.iterdir())
     described = sorted(
@@ -22,7 +21,7 @@ def test_every_archived_source_is_described_once(paths: Paths, built: Built) -> 
     )
     assert files, "data/sources/ is empty"
     assert files == described
-    assert len(described) == len(source_graphs()), "one source graph per source record"
+    assert len(described) == len(source_graphs), "one source graph per source record"
 
 
 def test_sha256_in_the_data_matches_the_bytes(paths: Paths, built: Built) -> None:

@@ -41,9 +41,9 @@ from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.term import Node
 
-from bordergraph.loader import Problem
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BG, BGG, BGR, OA, ONTOLOGY_GRAPH, ORG, PREFIXES, SOURCES_GRAPH
+from bordergraph.problems import Problem
 from bordergraph.quotes import closest, context, occurrences, prefix_suffix, short
 
 LEGACY_FILE = "annotation-iris.tsv"

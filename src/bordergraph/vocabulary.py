@@ -16,8 +16,9 @@ from rdflib import OWL, RDF, URIRef
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from bordergraph.loader import Loaded, Problem
+from bordergraph.loader import Loaded
 from bordergraph.prefixes import BG, BGT, ONTOLOGY_GRAPH
+from bordergraph.problems import Problem
 
 OWN = (str(BG), str(BGT))
 PROPERTIES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)

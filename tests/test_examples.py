@@ -15,8 +15,8 @@ import httpx
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
+from bordergraph.examples import Example, examples
 from bordergraph.paths import find_paths
-from bordergraph.queries import Example, examples
 from bordergraph.snapshots import differences, ordering
 
 PATHS = find_paths()

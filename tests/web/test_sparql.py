@@ -7,11 +7,10 @@ import io
 import json
 
 import httpx
-from rdflib import Graph
+from rdflib import Graph, Variable
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
 from bordergraph.build import Built
-from conftest import source_graphs
 
 PREFIXES = """PREFIX bg: <https://w3id.org/bordergraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -35,7 +34,8 @@ def test_sparqlwrapper_select_meetings(endpoint: str, built: Built) -> None:
     result = sparql.queryAndConvert()
     assert isinstance(result, dict)
     served = {b["m"]["value"] for b in result["results"]["bindings"]}
-    expected = {str(r.m) for r in built.loaded.dataset.query(PREFIXES + "SELECT DISTINCT ?m WHERE { ?m a bg:Meeting }")}
+    meetings = built.loaded.dataset.query(PREFIXES + "SELECT DISTINCT ?m WHERE { ?m a bg:Meeting }")
+    expected = {str(b[Variable("m")]) for b in meetings.bindings}
     assert served == expected
     assert len(served) >= 4
 
@@ -71,6 +71,7 @@ def test_construct_as_turtle_parses(endpoint: str) -> None:
     sparql.setReturnFormat(TURTLE)
     sparql.setQuery(PREFIXES + "CONSTRUCT { ?m rdfs:label ?l } WHERE { ?m a bg:Meeting ; rdfs:label ?l }")
     data = sparql.query().convert()
+    assert isinstance(data, bytes | str), type(data)
     graph = Graph().parse(data=data, format="turtle")
     assert len(graph) >= 4
 
@@ -97,13 +98,13 @@ def test_updates_are_refused(endpoint: str) -> None:
     assert ask.json()["boolean"] is False
 
 
-def test_named_graphs_per_source(endpoint: str, built: Built) -> None:
+def test_named_graphs_per_source(endpoint: str, built: Built, source_graphs: list[str]) -> None:
     query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
     response = httpx.get(endpoint, params={"query": query}, headers={"Accept": "application/json"})
     counts = {b["g"]["value"]: int(b["n"]["value"]) for b in response.json()["results"]["bindings"]}
     expected = {str(g.identifier): len(g) for g in built.loaded.dataset.graphs() if len(g)}
     assert counts == expected
-    assert {f"https://w3id.org/bordergraph/graph/{name}" for name in source_graphs()} <= set(counts)
+    assert {f"https://w3id.org/bordergraph/graph/{name}" for name in source_graphs} <= set(counts)
 
 
 def test_default_graph_uri_restricts_the_default_graph(endpoint: str, built: Built) -> None:
