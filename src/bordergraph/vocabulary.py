@@ -54,11 +54,20 @@ def _declared(loaded: Loaded) -> dict[str, set[URIRef]]:
 def nearest(term: URIRef, candidates: set[URIRef]) -> str:
     """The declared term closest in spelling to ``term`` (same namespace first), or ''."""
     names = {compact(c): c for c in candidates}
-    found = difflib.get_close_matches(compact(term), sorted(names), n=1, cutoff=0.6)
+    found = difflib.get_close_matches(compact(term), sorted(names), n=1, cutoff=0.7)
     if not found:  # compare case-insensitively: 'bg:committed' for 'bg:Committed'
         lower = {n.lower(): n for n in names}
-        found = [lower[m] for m in difflib.get_close_matches(compact(term).lower(), sorted(lower), n=1, cutoff=0.6)]
+        found = [lower[m] for m in difflib.get_close_matches(compact(term).lower(), sorted(lower), n=1, cutoff=0.7)]
     return found[0] if found else ""
+
+
+def _ratio(term: URIRef, name: str) -> float:
+    return difflib.SequenceMatcher(None, compact(term).lower(), name.lower()).ratio()
+
+
+def _kind_of(name: str, declared: dict[str, set[URIRef]]) -> str:
+    kinds = {compact(t): kind for kind in ("property", "class", "concept") for t in declared[kind]}
+    return kinds.get(name, "term")
 
 
 def check_vocabulary(loaded: Loaded) -> tuple[list[Problem], set[URIRef]]:
@@ -85,17 +94,25 @@ def check_vocabulary(loaded: Loaded) -> tuple[list[Problem], set[URIRef]]:
         pool = {"property": declared["property"], "class": declared["class"]}.get(role, declared["concept"])
         if str(term).startswith(str(BGT)):
             pool = {t for t in declared["concept"] if str(t).startswith(str(BGT))}
-        guess = nearest(term, pool) or nearest(term, declared["any"])
+        kind = {"property": "property", "class": "class"}.get(role, "term")
+        in_kind, overall = nearest(term, pool), nearest(term, declared["any"])
+        if in_kind:
+            hint = f": did you mean {in_kind}?"
+        elif overall:
+            hint = f": did you mean {overall} (a {_kind_of(overall, declared)}, not a {kind})?"
+        elif pool:
+            closest = max(map(compact, pool), key=lambda name: _ratio(term, name))
+            hint = f": none is close; the nearest declared {kind} is {closest}."
+        else:
+            hint = "."
         records = sorted({str(s) for s in subjects if isinstance(s, URIRef)})
         where = f"used {len(subjects)} time(s)" + (f", first by <{records[0]}>" if records else "")
-        kind = {"property": "property", "class": "class"}.get(role, "term")
         problems.append(
             Problem(
                 "closed-vocabulary",
                 file or "?",
                 records[0] if records else "",
-                f"{kind} {compact(term)} is not declared in ontology/ ({where})"
-                + (f": did you mean {guess}?" if guess else "")
+                f"{kind} {compact(term)} is not declared in ontology/ ({where}){hint}"
                 + " Fix the spelling, or declare the term (label, definition, domain, range) in "
                 "ontology/bordergraph.ttl",
             )
