@@ -9,7 +9,7 @@ import pytest
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from bordergraph.build import build
+from bordergraph.build import Built, build
 from bordergraph.loader import LoadError
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BG, BGG, BGR, OA, ORG
@@ -213,3 +213,25 @@ def test_compact_edits_the_text_and_keeps_comments(paths: Paths) -> None:
     assert f'bg:quote "{words}"' in result.text
     assert result.legacy == {("release-2018-goodale-nielsen", start, start + len(words)): BGR["ann-x-01"]}
     assert isomorphic(expanded(text, G2018, sources, {}), expanded(result.text, G2018, sources, result.legacy))
+
+
+def test_full_and_shorthand_fixtures_expand_to_the_same_graph(paths: Paths, test_data: Path) -> None:
+    """tests/data/valid/shorthand is meeting-2018 written as a curator now writes it: same graph once built."""
+    from bordergraph.shorthand import compact_text, expanded
+
+    full = (test_data / "valid" / "meeting-2018" / "release-2018-goodale-nielsen.trig").read_text(encoding="utf-8")
+    short = (test_data / "valid" / "shorthand" / "release-2018-goodale-nielsen.trig").read_text(encoding="utf-8")
+    sources = sources_of(paths)
+    kept = compact_text(full, G2018, sources).legacy  # the fixture's own annotation IRIs
+    assert isomorphic(expanded(full, G2018, sources, {}), expanded(short, G2018, sources, kept))
+    assert triple_count(short) < triple_count(full)
+
+
+def test_every_kept_annotation_iri_is_served(paths: Paths, built: Built) -> None:
+    """data/annotation-iris.tsv keeps the IRIs of annotations written by hand: each still names an annotation."""
+    served = set(built.loaded.dataset.subjects(RDF.type, OA.Annotation))
+    for (graph, start, end), iri in read_legacy(paths).items():
+        assert iri in served, (
+            f"{iri} ({graph} {start}-{end}) is no longer served: if its quote was corrected, put the new "
+            "start and end on its row of data/annotation-iris.tsv so the IRI follows the passage"
+        )
