@@ -188,6 +188,8 @@ def test_compact_edits_the_text_and_keeps_comments(paths: Paths) -> None:
 
     words = "Canada is the number one export destination for most American states"
     start = text_2018(paths).index(words)
+    twice = "Canada and the United States share"
+    second = text_2018(paths).index(twice, text_2018(paths).index(twice) + 1)
     text = (
         HEAD
         + "@prefix org: <http://www.w3.org/ns/org#> .\n"
@@ -201,7 +203,11 @@ def test_compact_edits_the_text_and_keeps_comments(paths: Paths) -> None:
         + "    oa:hasBody bgr:h , bgr:elsewhere ;\n"
         + "    oa:hasTarget [ a oa:SpecificResource ;\n        oa:hasSource bgr:release-2018-goodale-nielsen ;\n"
         + f'        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "{words}" ] ,\n'
-        + f"            [ a oa:TextPositionSelector ; oa:start {start} ; oa:end {start + len(words)} ] ] .\n"
+        + f"            [ a oa:TextPositionSelector ; oa:start {start} ; oa:end {start + len(words)} ] ] .\n\n"
+        + "bgr:ann-x-02 a oa:Annotation ;\n    oa:motivatedBy oa:describing ;\n    oa:hasBody bgr:m ;\n"
+        + "    oa:hasTarget [ a oa:SpecificResource ;\n        oa:hasSource bgr:release-2018-goodale-nielsen ;\n"
+        + f'        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "{twice}" ] ,\n'
+        + f"            [ a oa:TextPositionSelector ; oa:start {second} ; oa:end {second + len(twice)} ] ] .\n"
         + "}\n"
     )
     sources = sources_of(paths)
@@ -211,7 +217,11 @@ def test_compact_edits_the_text_and_keeps_comments(paths: Paths) -> None:
         assert gone not in result.text, gone
     assert 'bgr:name "A" .' in result.text
     assert f'bg:quote "{words}"' in result.text
-    assert result.legacy == {("release-2018-goodale-nielsen", start, start + len(words)): BGR["ann-x-01"]}
+    assert f'bg:quoteSelector [ oa:exact "{twice}" ; bg:occurrence 2 ]' in result.text
+    assert result.legacy == {
+        ("release-2018-goodale-nielsen", start, start + len(words)): BGR["ann-x-01"],
+        ("release-2018-goodale-nielsen", second, second + len(twice)): BGR["ann-x-02"],
+    }
     assert isomorphic(expanded(text, G2018, sources, {}), expanded(result.text, G2018, sources, result.legacy))
 
 
