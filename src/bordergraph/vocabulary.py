@@ -145,14 +145,18 @@ def one_line_per_root_cause(problems: list[Problem]) -> list[Problem]:
 
     A records graph that no source record claims cannot be checked at all (no source, no quotes, no
     offsets): each fact would report the missing record again. That file gets the root cause alone,
-    with the number of problems left unlisted until it is fixed.
+    with the number of problems left unlisted until it is fixed (problems of records it shares with
+    other files included: their printed strings, for one, cannot be checked without its source).
     """
     roots = {p.file: p for p in problems if p.rule in ROOT_CAUSES}
     if not roots:
         return problems
-    kept = [p for p in problems if p.file not in roots]
+    def files(problem: Problem) -> set[str]:  # a record described in several files names them all
+        return set(problem.file.split(", "))
+
+    kept = [p for p in problems if not files(p) & set(roots)]
     for file, root in sorted(roots.items()):
-        hidden = sum(1 for p in problems if p.file == file) - 1
+        hidden = sum(1 for p in problems if file in files(p)) - 1
         message = f"{root.message} ({ROOT_CAUSES[root.rule]})"
         if hidden:
             message += f"; {hidden} other problem(s) in this file follow from it and are not listed"
