@@ -216,7 +216,7 @@ def test_a_fictional_release_goes_through_the_recipe(tmp_path: Path) -> None:
             "-m",
             "pytest",
             "tests/test_examples.py",
-    "tests/test_truth_fixes.py",
+            "tests/test_truth_fixes.py",
             "-q",
             "-k",
             "expected_answer",

@@ -151,6 +151,7 @@ def one_line_per_root_cause(problems: list[Problem]) -> list[Problem]:
     roots = {p.file: p for p in problems if p.rule in ROOT_CAUSES}
     if not roots:
         return problems
+
     def files(problem: Problem) -> set[str]:  # a record described in several files names them all
         return set(problem.file.split(", "))
 
