@@ -177,8 +177,9 @@ def test_the_guide_lists_the_steps_this_test_follows() -> None:
 
 def test_a_fictional_release_goes_through_the_recipe(tmp_path: Path) -> None:
     root = tmp_path / "project"
-    for folder in ("ontology", "data", "queries"):
+    for folder in ("ontology", "data", "queries", "docs"):
         shutil.copytree(find_paths().root / folder, root / folder)
+    shutil.copy(find_paths().root / "README.md", root / "README.md")  # some tests read the documented queries
     paths = Paths(root)
 
     # 1. archive the text and write its source record
