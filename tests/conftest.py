@@ -25,6 +25,29 @@ from bordergraph.web.sparql import SparqlRouter
 Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
 
 
+def _source_graph_names() -> list[str]:
+    """The local names of the source graphs, read from data/sources.trig (never a hard-coded list)."""
+    from rdflib import Dataset
+
+    from bordergraph.prefixes import BG
+
+    dataset = Dataset(default_union=True)
+    dataset.parse(find_paths().sources_file, format="trig")
+    return sorted(str(g).rsplit("/", 1)[-1] for g in dataset.objects(None, BG.sourceGraph))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that takes ``source_graph`` runs once per source graph, so a new release is covered at once."""
+    if "source_graph" in metafunc.fixturenames:
+        metafunc.parametrize("source_graph", _source_graph_names())
+
+
+@pytest.fixture(scope="session")
+def source_graphs() -> list[str]:
+    """The local names of every source graph (``bgg:<name>``), counted from data/sources.trig."""
+    return _source_graph_names()
+
+
 @pytest.fixture(scope="session")
 def paths() -> Paths:
     return find_paths()
