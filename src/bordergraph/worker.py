@@ -4,13 +4,16 @@ pyoxigraph cannot cancel a running query and can overflow its native stack on pa
 input (a segfault), so no query runs in the server process. Each worker loads the validated
 N-Quads into its own in-memory Oxigraph store and answers one query at a time over a pipe. A
 worker that overruns the timeout is killed (its CPU is freed at once) and one that dies is
-replaced; either way only the request it was serving gets an error.
+replaced; either way only the request it was serving gets an error. A query that killed its
+worker is remembered (by the hash of its normalised text, ``guard.normalise``) and refused for a
+while, so that sending it again cannot keep the pool restarting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -22,12 +25,15 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
 
+from bordergraph.guard import normalise
 from bordergraph.querystore import Answer, QueryStore
 
 log = logging.getLogger("bordergraph.worker")
 
 #: How long a new worker may take to load the store before it is given up on.
 START_TIMEOUT = 600.0
+#: Queries that killed a worker, remembered at most (the oldest is forgotten first).
+QUARANTINE_SIZE = 1_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,19 @@ class WorkerDiedError(Exception):
 
 class NoWorkerError(Exception):
     """No worker became free in time."""
+
+
+class QueryQuarantinedError(Exception):
+    """The query killed a worker recently and is refused until ``remaining`` seconds have passed."""
+
+    def __init__(self, remaining: float) -> None:
+        super().__init__(f"refused for {remaining:.0f} s more")
+        self.remaining = remaining
+
+
+def fingerprint(query: str) -> str:
+    """SHA-256 of the normalised query: the same for the same query however it is spaced or commented."""
+    return hashlib.sha256(normalise(query).encode("utf-8")).hexdigest()
 
 
 def _worker_main(conn: Connection, nquads: str) -> None:
@@ -82,9 +101,11 @@ class _Worker:
 class WorkerPool:
     """A fixed number of worker processes, used from one event loop."""
 
-    def __init__(self, nquads: Path, size: int) -> None:
+    def __init__(self, nquads: Path, size: int, quarantine: float = 600.0) -> None:
         self.nquads = nquads
         self.size = size
+        self.quarantine = quarantine  # seconds a query that killed a worker is refused
+        self._crashed: dict[str, float] = {}  # fingerprint → monotonic time until which it is refused
         self._context = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded server
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
@@ -142,11 +163,17 @@ class WorkerPool:
         it: no thread hop per query, and the timeout is an ordinary ``asyncio`` timeout.
 
         Raises:
+            QueryQuarantinedError: this query killed a worker less than ``quarantine`` seconds ago.
             NoWorkerError: no worker was free within ``wait`` seconds.
             QueryTimeoutError: the query overran; its worker was killed and is being replaced.
             WorkerDiedError: the worker died while evaluating; it is being replaced.
 
         """
+        key = fingerprint(job.query)
+        remaining = self._crashed.get(key, 0.0) - time.monotonic()
+        if remaining > 0:
+            raise QueryQuarantinedError(remaining)
+        self._crashed.pop(key, None)
         loop = asyncio.get_running_loop()
         self._loop = loop
         worker = await self._acquire(loop, wait)
@@ -171,9 +198,17 @@ class WorkerPool:
             self._retire(worker)
             raise QueryTimeoutError from None
         except (EOFError, OSError):
+            worker.process.join(timeout=1)  # reap it, so that the exit code (the signal) is known
             code = worker.process.exitcode
             self._retire(worker)
-            log.error("a query worker died (exit code %s) on: %s", code, job.query[:500])
+            self._remember(key)
+            log.error(
+                "a query worker died (exit code %s); the query (sha256 %s) is refused for %g s; it was: %s",
+                code,
+                key[:16],
+                self.quarantine,
+                job.query[:500],
+            )
             raise WorkerDiedError from None
         except BaseException:  # cancelled mid-query: the worker's state is unknown
             self._retire(worker)
@@ -195,6 +230,17 @@ class WorkerPool:
             self._available.clear()
             with contextlib.suppress(TimeoutError):  # also poll: a worker may come from a start-up thread
                 await asyncio.wait_for(self._available.wait(), min(remaining, 0.05))
+
+    def _remember(self, key: str) -> None:
+        """Refuse the query with this fingerprint for ``quarantine`` seconds (logged once, by the caller)."""
+        if self.quarantine <= 0:
+            return
+        now = time.monotonic()
+        for old in [k for k, until in self._crashed.items() if until <= now]:
+            del self._crashed[old]
+        while len(self._crashed) >= QUARANTINE_SIZE:
+            del self._crashed[next(iter(self._crashed))]
+        self._crashed[key] = now + self.quarantine
 
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker that overran or died, and start its replacement."""
