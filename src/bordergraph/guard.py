@@ -29,7 +29,7 @@ _TOKEN = re.compile(
     + r""")?|:"""
     + _LOCAL
     + r""")
-    | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+    | (?P<number>\d+\.\d*[eE][+-]?\d+|\.?\d+[eE][+-]?\d+|\d*\.\d+|\d+)
     | (?P<op>&&|\|\||!=|<=|>=|\^\^|[-+*/!=<>|^])
     | (?P<open>[{(\[])
     | (?P<close>[})\]])
@@ -224,7 +224,7 @@ class _Measure:
         elif kind == "name":
             chain = _KEYWORDS.get(text.upper())
         if kind == "open":
-            if text == "{" and frame.opener == "{" and previous is not None and previous[1] in ("{", "}", "."):
+            if text == "{" and frame.opener == "{" and previous is not None and previous[1] in ("}", "."):
                 chain = "group"
             skip = frame.skip_patterns or (text == "{" and keyword in ("CONSTRUCT", "VALUES"))
             collection = text == "(" and (
