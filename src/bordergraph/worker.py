@@ -7,6 +7,12 @@ worker that overruns the timeout is killed (its CPU is freed at once) and one th
 replaced; either way only the request it was serving gets an error. A query that killed its
 worker is remembered (by the hash of its normalised text, ``guard.normalise``) and refused for a
 while, so that sending it again cannot keep the pool restarting.
+
+Workers are shared fairly between clients: one client holds at most ``per_client`` workers at once
+(by default all but one, so a client flooding slow queries always leaves a worker for the
+others), waits for more in a queue of at most ``client_queue`` (beyond it: ClientBusyError, a 429),
+and a worker that comes free goes to the waiting client that holds fewest (bench/fairness.py
+measured the alternatives).
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
@@ -59,6 +66,10 @@ class NoWorkerError(Exception):
     """No worker became free in time."""
 
 
+class ClientBusyError(Exception):
+    """The client already has as many queries running and waiting as it may."""
+
+
 class QueryQuarantinedError(Exception):
     """The query killed a worker recently and is refused until ``remaining`` seconds have passed."""
 
@@ -85,6 +96,13 @@ def _worker_main(conn: Connection, nquads: str) -> None:
         conn.send(store.answer(job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap))
 
 
+@dataclass(eq=False)
+class _Waiter:
+    client: str
+    future: asyncio.Future[_Worker]
+    since: int = field(default=0)  # arrival order
+
+
 class _Worker:
     def __init__(self, process: SpawnProcess, conn: Connection) -> None:
         self.process = process
@@ -101,9 +119,26 @@ class _Worker:
 class WorkerPool:
     """A fixed number of worker processes, used from one event loop."""
 
-    def __init__(self, nquads: Path, size: int, quarantine: float = 600.0) -> None:
+    def __init__(
+        self,
+        nquads: Path,
+        size: int,
+        quarantine: float = 600.0,
+        per_client: int | None = None,
+        client_queue: int | None = None,
+        fair: bool = True,
+    ) -> None:
         self.nquads = nquads
         self.size = size
+        #: Workers one client may hold at once (default: all but one).
+        self.per_client = per_client if per_client else max(1, size - 1)
+        #: Queries one client may have waiting (None: no cap but the caller's).
+        self.client_queue = client_queue
+        #: Hand a free worker to the waiting client holding fewest (False: first come, first served).
+        self.fair = fair
+        self._holding: Counter[str] = Counter()  # workers held, by client
+        self._waiters: list[_Waiter] = []
+        self._arrivals = 0
         self.quarantine = quarantine  # seconds a query that killed a worker is refused
         self._crashed: dict[str, float] = {}  # fingerprint → monotonic time until which it is refused
         self._context = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded server
@@ -111,7 +146,6 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        self._available = asyncio.Event()  # set when a worker returns to the idle queue
         self._loop: asyncio.AbstractEventLoop | None = None
         self.started = 0  # workers started since the pool was made (replacements included)
         for _ in range(size):
@@ -149,14 +183,14 @@ class WorkerPool:
         self._idle.put(worker)
         if self._loop is not None and not self._loop.is_closed():
             with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._available.set)
+                self._loop.call_soon_threadsafe(self._dispatch)
 
     def _discard(self, worker: _Worker) -> None:
         worker.stop()
         with self._lock:
             self._all.discard(worker)
 
-    async def run(self, job: Job, timeout: float, wait: float) -> Answer:
+    async def run(self, job: Job, timeout: float, wait: float, client: str = "") -> Answer:
         """Answer ``job`` on a free worker within ``timeout`` seconds of evaluation.
 
         The event loop watches the worker's pipe (``add_reader``) instead of parking a thread on
@@ -164,6 +198,7 @@ class WorkerPool:
 
         Raises:
             QueryQuarantinedError: this query killed a worker less than ``quarantine`` seconds ago.
+            ClientBusyError: ``client`` already has ``client_queue`` queries waiting.
             NoWorkerError: no worker was free within ``wait`` seconds.
             QueryTimeoutError: the query overran; its worker was killed and is being replaced.
             WorkerDiedError: the worker died while evaluating; it is being replaced.
@@ -176,7 +211,18 @@ class WorkerPool:
         self._crashed.pop(key, None)
         loop = asyncio.get_running_loop()
         self._loop = loop
-        worker = await self._acquire(loop, wait)
+        worker = await self._acquire(loop, wait, client)
+        try:
+            return await self._evaluate(loop, worker, job, timeout, key)
+        finally:
+            self._holding[client] -= 1
+            if self._holding[client] <= 0:
+                del self._holding[client]
+            self._dispatch()
+
+    async def _evaluate(
+        self, loop: asyncio.AbstractEventLoop, worker: _Worker, job: Job, timeout: float, key: str
+    ) -> Answer:
         readable: asyncio.Future[None] = loop.create_future()
         fd = worker.conn.fileno()
 
@@ -214,22 +260,50 @@ class WorkerPool:
             self._retire(worker)
             raise
         self._idle.put(worker)
-        self._available.set()
         return answer
 
-    async def _acquire(self, loop: asyncio.AbstractEventLoop, wait: float) -> _Worker:
-        deadline = loop.time() + wait
-        while True:
+    async def _acquire(self, loop: asyncio.AbstractEventLoop, wait: float, client: str) -> _Worker:
+        """A worker for ``client``, counted in what it holds; waits its turn for at most ``wait`` seconds."""
+        if not self._waiters and self._holding[client] < self.per_client:
+            with contextlib.suppress(queue.Empty):
+                worker = self._idle.get_nowait()
+                self._holding[client] += 1
+                return worker
+        if self.client_queue is not None and sum(w.client == client for w in self._waiters) >= self.client_queue:
+            raise ClientBusyError
+        self._arrivals += 1
+        waiter = _Waiter(client, loop.create_future(), self._arrivals)
+        self._waiters.append(waiter)
+        self._dispatch()
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter.future), wait)
+        except BaseException as exc:  # timed out or cancelled: give back a worker handed over meanwhile
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            if waiter.future.done() and not waiter.future.cancelled():
+                self._holding[client] -= 1
+                self._idle.put(waiter.future.result())
+                self._dispatch()
+            waiter.future.cancel()
+            if isinstance(exc, TimeoutError):
+                raise NoWorkerError from None
+            raise
+        return waiter.future.result()
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting clients under their cap: fewest held first, then first come."""
+        while self._waiters:
+            eligible = [w for w in self._waiters if self._holding[w.client] < self.per_client]
+            if not eligible:
+                return
+            chosen = min(eligible, key=lambda w: (self._holding[w.client], w.since)) if self.fair else eligible[0]
             try:
-                return self._idle.get_nowait()
+                worker = self._idle.get_nowait()
             except queue.Empty:
-                pass
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise NoWorkerError
-            self._available.clear()
-            with contextlib.suppress(TimeoutError):  # also poll: a worker may come from a start-up thread
-                await asyncio.wait_for(self._available.wait(), min(remaining, 0.05))
+                return
+            self._waiters.remove(chosen)
+            self._holding[chosen.client] += 1
+            chosen.future.set_result(worker)
 
     def _remember(self, key: str) -> None:
         """Refuse the query with this fingerprint for ``quarantine`` seconds (logged once, by the caller)."""
