@@ -5,9 +5,10 @@ Usage: .venv/bin/python bench/fairness.py [--seconds 8] [--flood 12] [--workers 
 The real dataset is loaded into bordergraph's worker pool (real processes, the same pool the
 endpoint uses), once per policy. Client A keeps ``--flood`` slow queries in flight (a bounded
 cross product calibrated to take about a second alone on one worker); after one second client B
-sends a cheap ASK every 200 ms, one at a time. With ``--flooders 2`` a second client, C, floods
-alongside A (two clients between them could hold every worker under a per-client cap alone). Printed per policy: B's latency (p50, p95, max),
-how many of A's queries finished and how many were refused (429). The policies:
+sends a cheap ASK every 200 ms, one at a time. With ``--flooders 2``, a second client, C, floods
+alongside A (two clients between them could hold every worker under a per-client cap alone).
+Printed per policy: B's latency (p50, p95 nearest rank, max), how many slow queries finished and
+how many were refused (429). The policies:
 
 - fifo: one shared queue, first come first served, no cap (what the pool did before issue 11);
 - fair: a free worker goes to the waiting client holding fewest, no cap;
