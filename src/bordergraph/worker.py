@@ -107,6 +107,7 @@ class _Worker:
     def __init__(self, process: SpawnProcess, conn: Connection) -> None:
         self.process = process
         self.conn = conn
+        self.busy = False  # evaluating a query
 
     def stop(self) -> None:
         """Kill at once: SIGKILL frees the CPU even inside native code."""
@@ -230,6 +231,7 @@ class WorkerPool:
             if not readable.done():
                 readable.set_result(None)
 
+        worker.busy = True
         try:
             os.set_blocking(fd, True)  # uvloop leaves watched descriptors non-blocking
             worker.conn.send(job)
@@ -259,6 +261,7 @@ class WorkerPool:
         except BaseException:  # cancelled mid-query: the worker's state is unknown
             self._retire(worker)
             raise
+        worker.busy = False
         self._idle.put(worker)
         return answer
 
@@ -325,6 +328,15 @@ class WorkerPool:
     def ready(self) -> int:
         """Workers loaded and waiting for a query."""
         return self._idle.qsize()
+
+    def busy_pids(self) -> list[int]:
+        """Process ids of the workers evaluating a query now."""
+        with self._lock:
+            return [w.process.pid for w in self._all if w.busy and w.process.pid is not None]
+
+    def held_by(self, client: str) -> int:
+        """Workers ``client`` holds now."""
+        return self._holding.get(client, 0)
 
     def pids(self) -> list[int]:
         with self._lock:
