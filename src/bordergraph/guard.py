@@ -283,11 +283,14 @@ class _Measure:
         return self._own(top) + top.deepest, self._patterns(top)
 
 
-def inspect(query: str, max_depth: int, service_allow: tuple[str, ...] = (), margin: float = MARGIN) -> QueryInfo:
+def inspect(
+    query: str, max_depth: int, service_allow: tuple[str, ...] = (), margin: float = MARGIN, base_iri: str = ""
+) -> QueryInfo:
     """Return the query's form and SERVICE targets, or raise QueryRejectedError.
 
     ``margin`` is the safety factor between the engine's measured crash points and what is
-    accepted (see the table above); tests lower it to let a crashing query through.
+    accepted (see the table above); tests lower it to let a crashing query through. Relative
+    IRIs resolve against ``base_iri`` (the endpoint's URL), then against the query's own BASE.
 
     Raises:
         QueryRejectedError: nested deeper than ``max_depth``, a chain or a combination of chains and
@@ -298,7 +301,7 @@ def inspect(query: str, max_depth: int, service_allow: tuple[str, ...] = (), mar
     tokens = _tokens(query)
     measure = _Measure()
     prefixes: dict[str, str] = {}
-    base = ""
+    base = base_iri
     form: str | None = None
     keyword = ""  # the last keyword seen (CONSTRUCT and VALUES say what their { } holds)
     services: list[str] = []
