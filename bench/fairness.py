@@ -1,12 +1,14 @@
 """How fast another client's cheap query is answered while one client floods slow ones, per pool policy.
 
-Usage: .venv/bin/python bench/fairness.py [--seconds 8] [--flood 12] [--workers 4] [--flooders 1,2]
+Usage: .venv/bin/python bench/fairness.py [--seconds 8] [--flood 12] [--workers 4] [--scenarios 1same,2same,1fresh]
 
 The real dataset is loaded into bordergraph's worker pool (real processes, the same pool the
 endpoint uses), once per policy. Client A keeps ``--flood`` slow queries in flight (a bounded
 cross product calibrated to take about a second alone on one worker); after one second client B
-sends a cheap ASK every 200 ms, one at a time. With ``--flooders 2``, a second client, C, floods
-alongside A (two clients between them could hold every worker under a per-client cap alone).
+sends a cheap ASK every 200 ms, one at a time. A scenario names how many clients flood (1: A; 2: A
+and C, who between them could hold every worker under a per-client cap alone) and whether B sends
+the same ASK every time (``same``, sent once before the flood, so it is known to be cheap) or a new
+one each time (``fresh``, as a person writing queries does).
 Printed per policy: B's latency (p50, p95 nearest rank, max), how many slow queries finished and
 how many were refused (429). The policies:
 
@@ -14,7 +16,8 @@ how many were refused (429). The policies:
 - fair: a free worker goes to the waiting client holding fewest, no cap;
 - capN: a client holds at most N workers; the rest of its queries wait (first come first served);
 - capN+fair: both;
-- capN+fair+429: both, and a client may have at most 4 queries waiting (beyond: 429 at once).
+- capN+fair+429: both, and a client may have at most 4 queries waiting (beyond: 429 at once);
+- lane: one worker is kept for queries seen finishing within 100 ms; no per-client cap.
 """
 
 from __future__ import annotations
@@ -64,10 +67,11 @@ async def calibrate(pool: WorkerPool) -> str:
 
 
 async def scenario(
-    pool: WorkerPool, slow: str, seconds: float, flood: int, flooders: int
+    pool: WorkerPool, slow: str, seconds: float, flood: int, flooders: int, fresh: bool
 ) -> tuple[list[float], int, int]:
     stop = time.monotonic() + seconds
     done = refused = 0
+    tasks: list[asyncio.Task[None]] = []
 
     async def flooder(client: str) -> None:
         nonlocal done, refused
@@ -82,17 +86,19 @@ async def scenario(
                 pass
 
     async def cheap() -> list[float]:
+        await pool.run(job(CHEAP), 10, 10, "B")  # before the flood: now known to be cheap
+        tasks.extend(asyncio.create_task(flooder(client)) for client in "AC"[:flooders] for _ in range(flood))
         await asyncio.sleep(1.0)
         latencies = []
         while time.monotonic() < stop - 0.5:
+            query = CHEAP.replace("}", f"FILTER(?s != <urn:x{len(latencies)}>) }}") if fresh else CHEAP
             started = time.perf_counter()
             with contextlib.suppress(NoWorkerError):  # counted at the 10 s it waited
-                await pool.run(job(CHEAP), 10, 10, "B")
+                await pool.run(job(query), 10, 10, "B")
             latencies.append(time.perf_counter() - started)
             await asyncio.sleep(0.2)
         return latencies
 
-    tasks = [asyncio.create_task(flooder(client)) for client in "AC"[:flooders] for _ in range(flood)]
     latencies = await cheap()
     await asyncio.gather(*tasks)
     return latencies, done, refused
@@ -103,7 +109,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--flood", type=int, default=12)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--flooders", default="1,2", help="scenarios: how many clients flood at once")
+    parser.add_argument("--scenarios", default="1same,2same,1fresh", help="clients flooding, and B's queries")
     args = parser.parse_args()
     n = args.workers
     policies = {
@@ -113,24 +119,27 @@ def main() -> None:
         f"cap{n - 1}+fair": {"per_client": n - 1, "fair": True},
         f"cap{max(1, n // 2)}+fair": {"per_client": max(1, n // 2), "fair": True},
         f"cap{n - 1}+fair+429": {"per_client": n - 1, "fair": True, "client_queue": 4},
+        "lane": {"per_client": n, "fair": False, "lane": True},
     }
     with tempfile.TemporaryDirectory() as tmp:
         nquads = Path(tmp) / "dataset.nq"
         QueryStore.from_dataset(load(find_paths()).dataset).dump(nquads)
         slow = ""
         rows = []
-        for flooders, (name, options) in [(int(f), p) for f in args.flooders.split(",") for p in policies.items()]:
+        plan = [(s, p) for s in args.scenarios.split(",") for p in policies.items()]
+        for scenario_name, (name, options) in plan:
+            flooders, fresh = int(scenario_name[0]), scenario_name.endswith("fresh")
             if name == next(iter(policies)):
                 print(
                     f"{n} workers; {'A' if flooders == 1 else 'A and C'} each keep {args.flood} slow queries "
-                    f"in flight for {args.seconds:g} s"
+                    f"in flight for {args.seconds:g} s; B sends {'a new' if fresh else 'the same'} ASK each time"
                 )
             pool = WorkerPool(nquads, n, **options)  # type: ignore[arg-type]
             try:
                 pool.wait_ready()
                 if not slow:
                     slow = asyncio.run(calibrate(pool))
-                latencies, done, refused = asyncio.run(scenario(pool, slow, args.seconds, args.flood, flooders))
+                latencies, done, refused = asyncio.run(scenario(pool, slow, args.seconds, args.flood, flooders, fresh))
             finally:
                 pool.close()
             p95 = sorted(latencies)[max(0, math.ceil(0.95 * len(latencies)) - 1)]  # nearest rank

@@ -41,6 +41,8 @@ log = logging.getLogger("bordergraph.worker")
 START_TIMEOUT = 600.0
 #: Queries that killed a worker, remembered at most (the oldest is forgotten first).
 QUARANTINE_SIZE = 1_000
+#: With the cheap lane: a query that finished within this many seconds is known to be cheap.
+CHEAP_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class _Waiter:
     client: str
     future: asyncio.Future[_Worker]
     since: int = field(default=0)  # arrival order
+    cheap: bool = False  # known to finish quickly (the cheap lane)
 
 
 class _Worker:
@@ -128,6 +131,7 @@ class WorkerPool:
         per_client: int | None = None,
         client_queue: int | None = None,
         fair: bool = True,
+        lane: bool = False,
     ) -> None:
         self.nquads = nquads
         self.size = size
@@ -137,6 +141,11 @@ class WorkerPool:
         self.client_queue = client_queue
         #: Hand a free worker to the waiting client holding fewest (False: first come, first served).
         self.fair = fair
+        #: Keep one worker for queries seen finishing under CHEAP_SECONDS (measured, not chosen: see
+        #: bench/fairness.py; it only helps queries sent before, so the per-client cap is the default).
+        self.lane = lane
+        self._cheap: dict[str, None] = {}  # fingerprints of queries that finished quickly (LRU)
+        self._general = 0  # workers held by queries not known to be cheap
         self._holding: Counter[str] = Counter()  # workers held, by client
         self._waiters: list[_Waiter] = []
         self._arrivals = 0
@@ -212,14 +221,22 @@ class WorkerPool:
         self._crashed.pop(key, None)
         loop = asyncio.get_running_loop()
         self._loop = loop
-        worker = await self._acquire(loop, wait, client)
+        cheap = self.lane and key in self._cheap
+        worker = await self._acquire(loop, wait, client, cheap)
+        started = time.monotonic()
         try:
-            return await self._evaluate(loop, worker, job, timeout, key)
+            answer = await self._evaluate(loop, worker, job, timeout, key)
         finally:
             self._holding[client] -= 1
             if self._holding[client] <= 0:
                 del self._holding[client]
+            self._general -= not cheap
             self._dispatch()
+        if self.lane and time.monotonic() - started < CHEAP_SECONDS:
+            self._cheap[key] = None
+            if len(self._cheap) > QUARANTINE_SIZE:
+                del self._cheap[next(iter(self._cheap))]
+        return answer
 
     async def _evaluate(
         self, loop: asyncio.AbstractEventLoop, worker: _Worker, job: Job, timeout: float, key: str
@@ -265,17 +282,27 @@ class WorkerPool:
         self._idle.put(worker)
         return answer
 
-    async def _acquire(self, loop: asyncio.AbstractEventLoop, wait: float, client: str) -> _Worker:
+    def _may_take(self, client: str, cheap: bool) -> bool:
+        """Whether ``client`` may take one more worker now (its cap; with the lane, one is kept back)."""
+        if self._holding[client] >= self.per_client:
+            return False
+        return cheap or not self.lane or self._general < self.size - 1
+
+    def _take(self, client: str, cheap: bool) -> None:
+        self._holding[client] += 1
+        self._general += not cheap
+
+    async def _acquire(self, loop: asyncio.AbstractEventLoop, wait: float, client: str, cheap: bool) -> _Worker:
         """A worker for ``client``, counted in what it holds; waits its turn for at most ``wait`` seconds."""
-        if not self._waiters and self._holding[client] < self.per_client:
+        if not self._waiters and self._may_take(client, cheap):
             with contextlib.suppress(queue.Empty):
                 worker = self._idle.get_nowait()
-                self._holding[client] += 1
+                self._take(client, cheap)
                 return worker
         if self.client_queue is not None and sum(w.client == client for w in self._waiters) >= self.client_queue:
             raise ClientBusyError
         self._arrivals += 1
-        waiter = _Waiter(client, loop.create_future(), self._arrivals)
+        waiter = _Waiter(client, loop.create_future(), self._arrivals, cheap)
         self._waiters.append(waiter)
         self._dispatch()
         try:
@@ -285,6 +312,7 @@ class WorkerPool:
                 self._waiters.remove(waiter)
             if waiter.future.done() and not waiter.future.cancelled():
                 self._holding[client] -= 1
+                self._general -= not cheap
                 self._idle.put(waiter.future.result())
                 self._dispatch()
             waiter.future.cancel()
@@ -296,7 +324,7 @@ class WorkerPool:
     def _dispatch(self) -> None:
         """Hand idle workers to waiting clients under their cap: fewest held first, then first come."""
         while self._waiters:
-            eligible = [w for w in self._waiters if self._holding[w.client] < self.per_client]
+            eligible = [w for w in self._waiters if self._may_take(w.client, w.cheap)]
             if not eligible:
                 return
             chosen = min(eligible, key=lambda w: (self._holding[w.client], w.since)) if self.fair else eligible[0]
@@ -305,7 +333,7 @@ class WorkerPool:
             except queue.Empty:
                 return
             self._waiters.remove(chosen)
-            self._holding[chosen.client] += 1
+            self._take(chosen.client, chosen.cheap)
             chosen.future.set_result(worker)
 
     def _remember(self, key: str) -> None:
