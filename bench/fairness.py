@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from bordergraph.loader import load  # noqa: E402
 from bordergraph.paths import find_paths  # noqa: E402
 from bordergraph.querystore import QueryStore  # noqa: E402
-from bordergraph.worker import ClientBusyError, Job, NoWorkerError, QueryTimeoutError, WorkerPool  # noqa: E402
+from bordergraph.web.worker import ClientBusyError, Job, NoWorkerError, QueryTimeoutError, WorkerPool  # noqa: E402
 
 CHEAP = "ASK { ?s a <https://w3id.org/bordergraph/ontology#Meeting> }"
 SLOW = (
@@ -89,7 +89,7 @@ async def scenario(
         await pool.run(job(CHEAP), 10, 10, "B")  # before the flood: now known to be cheap
         tasks.extend(asyncio.create_task(flooder(client)) for client in "AC"[:flooders] for _ in range(flood))
         await asyncio.sleep(1.0)
-        latencies = []
+        latencies: list[float] = []
         while time.monotonic() < stop - 0.5:
             query = CHEAP.replace("}", f"FILTER(?s != <urn:x{len(latencies)}>) }}") if fresh else CHEAP
             started = time.perf_counter()
@@ -134,7 +134,7 @@ def main() -> None:
                     f"{n} workers; {'A' if flooders == 1 else 'A and C'} each keep {args.flood} slow queries "
                     f"in flight for {args.seconds:g} s; B sends {'a new' if fresh else 'the same'} ASK each time"
                 )
-            pool = WorkerPool(nquads, n, **options)  # type: ignore[arg-type]
+            pool = WorkerPool(nquads, n, **options)
             try:
                 pool.wait_ready()
                 if not slow:

@@ -8,21 +8,24 @@ of the whole dataset: it runs until the worker is killed at the server's timeout
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
-from tests.conftest import running
 
-from bordergraph.app import BordergraphRouter
 from bordergraph.build import Built
-from bordergraph.settings import Settings
+from bordergraph.web.settings import Settings
+from bordergraph.web.sparql import SparqlRouter
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . FILTER(?a != ?g) }"
 ASK = "ASK { ?s a <https://w3id.org/bordergraph/ontology#Meeting> }"
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 TIMEOUT = 3.0
+
+#: The ``serve`` fixture (tests/conftest.py): ``serve(built, settings)`` → (base URL, SPARQL router).
+Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
 
 
 def client(address: str) -> httpx.Client:
@@ -39,14 +42,14 @@ def wait_until(condition: object, what: str, seconds: float = 20.0) -> None:
 
 
 @pytest.fixture(scope="module")
-def pool_of_two(built: Built) -> Iterator[tuple[str, BordergraphRouter]]:
+def pool_of_two(built: Built, serve: Serve) -> Iterator[tuple[str, SparqlRouter]]:
     """Two workers; by default a client may hold one of them and have 8 queries waiting."""
-    with running(built, Settings(concurrency=2, timeout=TIMEOUT, rate=0, queue=16)) as (base, sparql):
+    with serve(built, Settings(concurrency=2, timeout=TIMEOUT, rate=0, queue=16)) as (base, sparql):
         yield base, sparql
 
 
 def test_a_flooding_client_leaves_a_worker_for_another_clients_cheap_query(
-    pool_of_two: tuple[str, BordergraphRouter],
+    pool_of_two: tuple[str, SparqlRouter],
 ) -> None:
     base, sparql = pool_of_two
     endpoint = f"{base}/sparql"
@@ -73,9 +76,9 @@ def test_a_flooding_client_leaves_a_worker_for_another_clients_cheap_query(
     assert sparql.pool.wait_ready(60)
 
 
-def test_a_client_with_too_many_queries_waiting_gets_429(built: Built) -> None:
+def test_a_client_with_too_many_queries_waiting_gets_429(built: Built, serve: Serve) -> None:
     settings = Settings(concurrency=2, timeout=TIMEOUT, rate=0, queue=16, client_queue=1)
-    with running(built, settings) as (base, sparql), client("127.0.0.2") as flooder:
+    with serve(built, settings) as (base, sparql), client("127.0.0.2") as flooder:
         endpoint = f"{base}/sparql"
         with ThreadPoolExecutor(3) as executor:
             first = executor.submit(flooder.post, endpoint, data={"query": SLOW})
@@ -91,7 +94,7 @@ def test_a_client_with_too_many_queries_waiting_gets_429(built: Built) -> None:
             assert second.result().status_code in (503, 504)
 
 
-def test_healthz_answers_while_every_worker_is_busy(pool_of_two: tuple[str, BordergraphRouter]) -> None:
+def test_healthz_answers_while_every_worker_is_busy(pool_of_two: tuple[str, SparqlRouter]) -> None:
     base, sparql = pool_of_two
     endpoint = f"{base}/sparql"
     assert sparql.pool.wait_ready(60)

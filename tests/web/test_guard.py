@@ -8,19 +8,22 @@ overruns, and must be refused with a 400 that names the limit, without reaching 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
-from tests.conftest import running
 
-from bordergraph.app import BordergraphRouter
 from bordergraph.build import Built
-from bordergraph.guard import MAX_PATTERNS, QueryRejectedError, inspect, normalise
 from bordergraph.paths import Paths
-from bordergraph.settings import Settings
+from bordergraph.web.guard import MAX_PATTERNS, QueryRejectedError, inspect, normalise
+from bordergraph.web.settings import Settings
+from bordergraph.web.sparql import SparqlRouter
 
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 ASK = "ASK { ?s a <https://w3id.org/bordergraph/ontology#Meeting> }"
+
+#: The ``serve`` fixture (tests/conftest.py): ``serve(built, settings)`` → (base URL, SPARQL router).
+Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
 
 
 def chain(op: str, term: str = "1") -> Callable[[int], str]:
@@ -159,8 +162,8 @@ def test_normalise_ignores_spacing_comments_and_keyword_case() -> None:
 
 
 @pytest.fixture(scope="module")
-def guarded(built: Built) -> Iterator[tuple[str, BordergraphRouter]]:
-    with running(built, Settings(rate=0, concurrency=2)) as (base, sparql):
+def guarded(built: Built, serve: Serve) -> Iterator[tuple[str, SparqlRouter]]:
+    with serve(built, Settings(rate=0, concurrency=2)) as (base, sparql):
         yield f"{base}/sparql", sparql
 
 
@@ -178,7 +181,7 @@ ISSUE_QUERY = "SELECT ?x WHERE { BIND(" + "+".join(["1"] * 8_000) + " AS ?x) }" 
     ids=["plus-8000", "and-10000", "path-500", "minus-3000"],
 )
 def test_long_chains_are_refused_and_the_service_answers_afterwards(
-    guarded: tuple[str, BordergraphRouter], query: str, words: str
+    guarded: tuple[str, SparqlRouter], query: str, words: str
 ) -> None:
     endpoint, sparql = guarded
     before = set(sparql.pool.pids())
@@ -195,7 +198,7 @@ def test_long_chains_are_refused_and_the_service_answers_afterwards(
     assert ask.status_code == 200 and ask.json()["boolean"] is True
 
 
-def test_a_chain_under_the_limit_is_evaluated(guarded: tuple[str, BordergraphRouter]) -> None:
+def test_a_chain_under_the_limit_is_evaluated(guarded: tuple[str, SparqlRouter]) -> None:
     endpoint, _ = guarded
     query = "SELECT ?x WHERE { BIND(" + "+".join(["1"] * 1_000) + " AS ?x) }"
     response = httpx.post(endpoint, data={"query": query}, headers=JSON_RESULTS)

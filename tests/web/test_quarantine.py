@@ -11,14 +11,16 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
-from tests.conftest import running
 
 from bordergraph.build import Built
-from bordergraph.settings import Settings
+from bordergraph.web.settings import Settings
+from bordergraph.web.sparql import SparqlRouter
 
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 MEETINGS = "SELECT ?m WHERE { ?m a <https://w3id.org/bordergraph/ontology#Meeting> }"
@@ -26,16 +28,21 @@ MEETINGS = "SELECT ?m WHERE { ?m a <https://w3id.org/bordergraph/ontology#Meetin
 CRASHER = "SELECT ?x WHERE { BIND(" + "+".join(["1"] * 8_000) + " AS ?x) }"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . FILTER(?b != ?h) }"
 
+#: The ``serve`` fixture (tests/conftest.py): ``serve(built, settings)`` → (base URL, SPARQL router).
+Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
+
 
 def deaths_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "bordergraph.worker" and "died" in r.getMessage()]
 
 
-def test_a_query_that_crashed_a_worker_is_refused_on_repeat(built: Built, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_query_that_crashed_a_worker_is_refused_on_repeat(
+    built: Built, serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="bordergraph.worker")
     # margin 0.5: the guard lets through chains up to twice the measured crash point
     settings = Settings(concurrency=2, rate=0, guard_margin=0.5)
-    with running(built, settings) as (base, sparql):
+    with serve(built, settings) as (base, sparql):
         endpoint = f"{base}/sparql"
         first = httpx.post(endpoint, data={"query": CRASHER})
         assert first.status_code == 500 and "crashed" in first.json()["message"]
@@ -57,9 +64,9 @@ def test_a_query_that_crashed_a_worker_is_refused_on_repeat(built: Built, caplog
         assert all("refused for 600 s" in line for line in logged)
 
 
-def test_a_query_whose_worker_was_killed_is_refused_for_a_while(built: Built) -> None:
+def test_a_query_whose_worker_was_killed_is_refused_for_a_while(built: Built, serve: Serve) -> None:
     settings = Settings(concurrency=2, rate=0, timeout=30, crash_quarantine=2)
-    with running(built, settings) as (base, sparql):
+    with serve(built, settings) as (base, sparql):
         endpoint = f"{base}/sparql"
         with ThreadPoolExecutor(1) as executor:
             running_query = executor.submit(httpx.post, endpoint, data={"query": SLOW}, timeout=60)

@@ -5,25 +5,29 @@ The W3C protocol suite sends ``CONSTRUCT { <s> <p> 1 } WHERE {}`` and expects 2x
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
 from rdflib import Graph, Literal, URIRef
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
-from tests.conftest import running
 
 from bordergraph.build import Built
-from bordergraph.settings import Settings
+from bordergraph.web.settings import Settings
+from bordergraph.web.sparql import SparqlRouter
 
 W3C = "CONSTRUCT { <s> <p> 1 } WHERE {}"
 PUBLIC = "https://example.org/bordergraph/sparql"
 
+#: The ``serve`` fixture (tests/conftest.py): ``serve(built, settings)`` → (base URL, SPARQL router).
+Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
+
 
 @pytest.fixture(scope="module")
-def public(built: Built) -> Iterator[str]:
+def public(built: Built, serve: Serve) -> Iterator[str]:
     """A server whose public URL differs from the address it listens on (as behind a proxy)."""
-    with running(built, Settings(rate=0, concurrency=1, public_url=PUBLIC)) as (base, _):
+    with serve(built, Settings(rate=0, concurrency=1, public_url=PUBLIC)) as (base, _):
         yield f"{base}/sparql"
 
 
@@ -34,7 +38,9 @@ def construct(endpoint: str, query: str) -> Graph:
     result = sparql.query()
     assert result.response.status == 200
     graph = Graph()
-    graph.parse(data=result.convert(), format="turtle")
+    body = result.convert()
+    assert isinstance(body, bytes | str)
+    graph.parse(data=body, format="turtle")
     return graph
 
 
@@ -72,5 +78,6 @@ def test_public_url_is_the_base(public: str) -> None:
     sparql = SPARQLWrapper(public)
     sparql.setQuery("SELECT ?x WHERE { BIND(<../other> AS ?x) }")
     sparql.setReturnFormat(JSON)
-    bindings = sparql.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
-    assert bindings[0]["x"]["value"] == "https://example.org/other"
+    answer = sparql.queryAndConvert()
+    assert isinstance(answer, dict)
+    assert answer["results"]["bindings"][0]["x"]["value"] == "https://example.org/other"

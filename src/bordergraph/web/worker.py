@@ -55,6 +55,7 @@ class Job:
     named_graphs: tuple[str, ...] | None
     media_type: str
     row_cap: int
+    base_iri: str | None = None  # what relative IRIs resolve against: the endpoint's URL
 
 
 class QueryTimeoutError(Exception):
@@ -96,7 +97,9 @@ def _worker_main(conn: Connection, nquads: str) -> None:
             job: Job = conn.recv()
         except (EOFError, OSError):  # the server went away
             return
-        conn.send(evaluate(store, job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap))
+        conn.send(
+            evaluate(store, job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap, job.base_iri)
+        )
 
 
 @dataclass(eq=False)
