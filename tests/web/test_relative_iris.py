@@ -5,30 +5,63 @@ The W3C protocol suite sends ``CONSTRUCT { <s> <p> 1 } WHERE {}`` and expects 2x
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 
 import httpx
 import pytest
+import uvicorn
 from rdflib import Graph, Literal, URIRef
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
 from bordergraph.build import Built
+from bordergraph.web.app import create_app
 from bordergraph.web.settings import Settings
-from bordergraph.web.sparql import SparqlRouter
 
 W3C = "CONSTRUCT { <s> <p> 1 } WHERE {}"
 PUBLIC = "https://example.org/bordergraph/sparql"
 
-#: The ``serve`` fixture (tests/conftest.py): ``serve(built, settings)`` → (base URL, SPARQL router).
-Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
+
+@contextmanager
+def own_server(built: Built, port: int, public_url: str | None) -> Iterator[str]:
+    """A real uvicorn whose public URL is ``public_url`` (None: the URL each client used); its base URL.
+
+    The shared ``serve`` fixture always sets the public URL to the address it listens on, so these
+    two cases need a server of their own.
+    """
+    settings = Settings(rate=0, concurrency=1, public_url=public_url)
+    app = create_app(built.store, built.paths, settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+            time.sleep(0.05)
+        assert app.state.sparql.pool.wait_ready(120)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.sparql.close()
 
 
 @pytest.fixture(scope="module")
-def public(built: Built, serve: Serve) -> Iterator[str]:
-    """A server whose public URL differs from the address it listens on (as behind a proxy)."""
-    with serve(built, Settings(rate=0, concurrency=1, public_url=PUBLIC)) as (base, _):
+def public(built: Built, port: Callable[[], int]) -> Iterator[str]:
+    """The endpoint of a server whose public URL differs from its address (as behind a proxy)."""
+    with own_server(built, port(), PUBLIC) as base:
         yield f"{base}/sparql"
+
+
+@pytest.fixture(scope="module")
+def unconfigured(built: Built, port: Callable[[], int]) -> Iterator[int]:
+    """The port of a server without a public URL."""
+    free = port()
+    with own_server(built, free, None):
+        yield free
 
 
 def construct(endpoint: str, query: str) -> Graph:
@@ -81,3 +114,12 @@ def test_public_url_is_the_base(public: str) -> None:
     answer = sparql.queryAndConvert()
     assert isinstance(answer, dict)
     assert answer["results"]["bindings"][0]["x"]["value"] == "https://example.org/other"
+
+
+def test_without_a_public_url_the_url_the_client_used_is_the_base(unconfigured: int) -> None:
+    for host in ("127.0.0.1", "localhost"):
+        endpoint = f"http://{host}:{unconfigured}/sparql"
+        graph = construct(endpoint, W3C)
+        assert set(graph) == {
+            (URIRef(f"http://{host}:{unconfigured}/s"), URIRef(f"http://{host}:{unconfigured}/p"), Literal(1))
+        }
