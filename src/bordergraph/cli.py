@@ -122,6 +122,12 @@ def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None
 @setting("queue", "Queries that may wait for a worker; beyond that: 503 with Retry-After.")
 @setting("rate", "Queries per minute per client address (0: unlimited); above it: 429 with Retry-After.", type=float)
 @setting("burst", "Queries a client may send at once before --rate applies.")
+@setting("client_concurrency", "Workers one client address may hold at once (0: all but one, so that one client "
+         "can never hold every worker).")  # fmt: skip
+@setting("client_queue", "Queries one client address may have waiting for a worker; beyond that: 429.")
+@setting("crash_quarantine", "Seconds a query that crashed a worker is refused (422) when sent again (0: never).")
+@setting("guard_margin", "Safety factor between the engine's measured crash points (operator, pattern and "
+         "bracket chains) and what is accepted; beyond: 400 naming the limit.")  # fmt: skip
 @setting("service_allow", "A SPARQL endpoint IRI that SERVICE may call (repeatable; the variable takes IRIs "
          "separated by spaces). Default: none, SERVICE is refused.", multiple=True)  # fmt: skip
 def serve(
@@ -136,6 +142,10 @@ def serve(
     queue: int,
     rate: float,
     burst: int,
+    client_concurrency: int,
+    client_queue: int,
+    crash_quarantine: float,
+    guard_margin: float,
     service_allow: tuple[str, ...],
 ) -> None:
     """Validate the dataset and serve it over SPARQL (Oxigraph engine); refuses invalid data."""
@@ -155,6 +165,10 @@ def serve(
             queue=queue,
             rate=rate,
             burst=burst,
+            client_concurrency=client_concurrency,
+            client_queue=client_queue,
+            crash_quarantine=crash_quarantine,
+            guard_margin=guard_margin,
             service_allow=tuple(iri for value in service_allow for iri in split_iris(value)),
         )
     except ValueError as exc:
