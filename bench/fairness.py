@@ -17,7 +17,9 @@ how many were refused (429). The policies:
 - capN: a client holds at most N workers; the rest of its queries wait (first come first served);
 - capN+fair: both;
 - capN+fair+429: both, and a client may have at most 4 queries waiting (beyond: 429 at once);
-- lane: one worker is kept for queries seen finishing within 100 ms; no per-client cap.
+- lane: one worker is kept for queries seen finishing within 100 ms; no per-client cap;
+- reserve+capN+fair: the last free worker is kept for a client holding none or a query seen
+  finishing within 100 ms (what the pool does by default).
 """
 
 from __future__ import annotations
@@ -113,13 +115,14 @@ def main() -> None:
     args = parser.parse_args()
     n = args.workers
     policies = {
-        "fifo": {"per_client": n, "fair": False},
-        "fair": {"per_client": n, "fair": True},
-        f"cap{n - 1}": {"per_client": n - 1, "fair": False},
-        f"cap{n - 1}+fair": {"per_client": n - 1, "fair": True},
-        f"cap{max(1, n // 2)}+fair": {"per_client": max(1, n // 2), "fair": True},
-        f"cap{n - 1}+fair+429": {"per_client": n - 1, "fair": True, "client_queue": 4},
-        "lane": {"per_client": n, "fair": False, "lane": True},
+        "fifo": {"per_client": n, "fair": False, "reserve": False},
+        "fair": {"per_client": n, "fair": True, "reserve": False},
+        f"cap{n - 1}": {"per_client": n - 1, "fair": False, "reserve": False},
+        f"cap{n - 1}+fair": {"per_client": n - 1, "fair": True, "reserve": False},
+        f"cap{max(1, n // 2)}+fair": {"per_client": max(1, n // 2), "fair": True, "reserve": False},
+        f"cap{n - 1}+fair+429": {"per_client": n - 1, "fair": True, "client_queue": 4, "reserve": False},
+        "lane": {"per_client": n, "fair": False, "lane": True, "reserve": False},
+        f"reserve+cap{n - 1}+fair": {"per_client": n - 1, "fair": True, "reserve": True},
     }
     with tempfile.TemporaryDirectory() as tmp:
         nquads = Path(tmp) / "dataset.nq"

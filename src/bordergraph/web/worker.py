@@ -8,11 +8,14 @@ replaced; either way only the request it was serving gets an error. A query that
 worker is remembered (by the hash of its normalised text, ``guard.normalise``) and refused for a
 while, so that sending it again cannot keep the pool restarting.
 
-Workers are shared fairly between clients: one client holds at most ``per_client`` workers at once
-(by default all but one, so a client flooding slow queries always leaves a worker for the
-others), waits for more in a queue of at most ``client_queue`` (beyond it: ClientBusyError, a 429),
-and a worker that comes free goes to the waiting client that holds fewest (bench/fairness.py
-measured the alternatives).
+Workers are shared fairly between clients (by address). A client holds at most ``per_client``
+workers at once (by default all but one); the last free worker is kept for a client that holds
+none, or for a query seen finishing within CHEAP_SECONDS, so however many clients flood slow
+queries, once each holds a worker one stays free for the rest; a worker that comes free goes to
+the waiting client that holds fewest; and a client may have at most ``client_queue`` queries
+waiting (beyond: ClientBusyError, a 429). bench/fairness.py measured this against a per-client
+cap alone, a fair queue alone and a lane for known-cheap queries alone (numbers in
+bench/README.md).
 """
 
 from __future__ import annotations
@@ -136,6 +139,7 @@ class WorkerPool:
         client_queue: int | None = None,
         fair: bool = True,
         lane: bool = False,
+        reserve: bool = True,
     ) -> None:
         self.nquads = nquads
         self.size = size
@@ -148,6 +152,10 @@ class WorkerPool:
         #: Keep one worker for queries seen finishing under CHEAP_SECONDS (measured, not chosen: see
         #: bench/fairness.py; it only helps queries sent before, so the per-client cap is the default).
         self.lane = lane
+        #: Keep the last free worker for a client that holds none, or a query known to be cheap:
+        #: however many clients flood, once each holds a worker one stays free for the others.
+        #: Off when one client may hold every worker (``per_client`` = ``size``).
+        self.reserve = reserve and self.per_client < size
         self._cheap: dict[str, None] = {}  # fingerprints of queries that finished quickly (LRU)
         self._general = 0  # workers held by queries not known to be cheap
         self._holding: Counter[str] = Counter()  # workers held, by client
@@ -225,7 +233,7 @@ class WorkerPool:
         self._crashed.pop(key, None)
         loop = asyncio.get_running_loop()
         self._loop = loop
-        cheap = self.lane and key in self._cheap
+        cheap = (self.lane or self.reserve) and key in self._cheap
         worker = await self._acquire(loop, wait, client, cheap)
         started = time.monotonic()
         try:
@@ -236,7 +244,7 @@ class WorkerPool:
                 del self._holding[client]
             self._general -= not cheap
             self._dispatch()
-        if self.lane and time.monotonic() - started < CHEAP_SECONDS:
+        if (self.lane or self.reserve) and time.monotonic() - started < CHEAP_SECONDS:
             self._cheap[key] = None
             if len(self._cheap) > QUARANTINE_SIZE:
                 del self._cheap[next(iter(self._cheap))]
@@ -289,6 +297,8 @@ class WorkerPool:
     def _may_take(self, client: str, cheap: bool) -> bool:
         """Whether ``client`` may take one more worker now (its cap; with the lane, one is kept back)."""
         if self._holding[client] >= self.per_client:
+            return False
+        if self.reserve and self._holding[client] and not cheap and self._idle.qsize() <= 1:
             return False
         return cheap or not self.lane or self._general < self.size - 1
 
