@@ -44,13 +44,15 @@ def test_a_query_that_crashed_a_worker_is_refused_on_repeat(
     settings = Settings(concurrency=2, rate=0, guard_margin=0.5)
     with serve(built, settings) as (base, sparql):
         endpoint = f"{base}/sparql"
-        first = httpx.post(endpoint, data={"query": CRASHER})
+        first = httpx.post(endpoint, data={"query": CRASHER}, timeout=60)
         assert first.status_code == 500 and "crashed" in first.json()["message"]
         assert sparql.pool.wait_ready(60)
         pids = set(sparql.pool.pids())
         respaced = "# the same query again\n" + CRASHER.replace("+", " + ").replace("SELECT", "select")
         for query in (CRASHER, respaced, CRASHER):
-            again = httpx.post(endpoint, content=query.encode(), headers={"Content-Type": "application/sparql-query"})
+            again = httpx.post(
+                endpoint, content=query.encode(), headers={"Content-Type": "application/sparql-query"}, timeout=60
+            )
             assert again.status_code == 422
             message = again.json()["message"]
             assert "crashed the query engine" in message and "refused" in message
@@ -58,7 +60,7 @@ def test_a_query_that_crashed_a_worker_is_refused_on_repeat(
         other = httpx.get(endpoint, params={"query": MEETINGS}, headers=JSON_RESULTS)
         assert other.status_code == 200 and other.json()["results"]["bindings"]
         different = CRASHER.replace("BIND(1+", "BIND(2+")  # another query: evaluated (and crashes)
-        assert httpx.post(endpoint, data={"query": different}).status_code == 500
+        assert httpx.post(endpoint, data={"query": different}, timeout=60).status_code == 500
         logged = deaths_logged(caplog)
         assert len(logged) == 2  # one line per query that killed a worker, none for the repeats
         assert all("refused for 600 s" in line for line in logged)
