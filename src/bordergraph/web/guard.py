@@ -1,9 +1,12 @@
-"""Look at a query before the engine does: its form, its nesting depth, the SERVICE endpoints it calls.
+"""Look at a query before the engine does: its form, nesting, chains, patterns, SERVICE endpoints.
 
 pyoxigraph parses and evaluates in one call, with no way to inspect a parsed query from Python,
-and its recursive-descent parser overflows the native stack on deeply nested groups (a segfault
-that would kill a worker). So this module tokenises the query text (a lexer only: strings,
-comments and IRIs are recognised so that braces or keywords inside them are not counted) and
+and it overflows its native stack (a segfault that kills a worker) on deeply nested groups and
+on long flat chains (``1+1+…``, ``UNION``, ``MINUS``, ``BIND``, path alternatives: each element
+is a level of a tree it walks recursively); its join planning grows steeply with the number of
+patterns planned together. The limits below were measured (bench/guard_limits.py). So this
+module tokenises the query text (a lexer only: strings, comments and IRIs are recognised so
+that braces or keywords inside them are not counted) and
 refuses what must never reach the engine. Written by hand: no maintained Python library exposes
 a SPARQL 1.1 tokeniser that follows Oxigraph's grammar; rdflib's parser is a pyparsing grammar
 that accepts invalid queries and is itself recursive. The engine stays the judge of syntax.
