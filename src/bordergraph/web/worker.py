@@ -118,9 +118,19 @@ class _Worker:
         self.process = process
         self.conn = conn
         self.busy = False  # evaluating a query
+        self._stopping = threading.Lock()
+        self._stopped = False
 
     def stop(self) -> None:
-        """Kill at once: SIGKILL frees the CPU even inside native code."""
+        """Kill at once: SIGKILL frees the CPU even inside native code.
+
+        Once only, whichever thread comes first (the pool closing, a start-up thread, the event
+        loop): closing the pipe twice could close a descriptor another worker's pipe now uses.
+        """
+        with self._stopping:
+            if self._stopped:
+                return
+            self._stopped = True
         with contextlib.suppress(Exception):
             self.process.kill()
         self.process.join(timeout=5)
@@ -196,8 +206,10 @@ class WorkerPool:
         except (EOFError, OSError):
             ready = False
         if not ready:
-            log.error("a query worker failed to start (exit code %s); starting another", process.exitcode)
             self._discard(worker)
+            if self._closed:  # the pool was closed while this worker was starting
+                return
+            log.error("a query worker failed to start (exit code %s); starting another", process.exitcode)
             time.sleep(1)
             if not self._closed:
                 self._replace()
