@@ -1,6 +1,7 @@
 """Find where pyoxigraph stops coping with long flat queries: one throwaway process per probe.
 
 Usage: .venv/bin/python bench/guard_limits.py [--only plus,union] [--max-bytes 1048576] [--timeout 20]
+       .venv/bin/python bench/guard_limits.py --accepted   # the guard's side: largest n it accepts, run
 
 For each shape (a chain of ``+``, ``&&``, ``UNION``, triple patterns, path steps, VALUES rows, an
 ``IN`` list, ...) the query is built with n elements and evaluated in a fresh Python process
@@ -8,7 +9,11 @@ exactly the way a query worker does it (main thread, the same stack limit, a sma
 solution consumed), with a wall-clock timeout and a 2 GiB address-space cap. A segfault or a stack
 overflow kills only that process. n doubles from 16 until the process dies, overruns the timeout
 or the query passes ``--max-bytes``; then the boundary is bisected to within 2 %. The table it
-prints is the source of the figures in ``bordergraph.guard`` (see the comment there).
+prints is the source of the figures in ``bordergraph.web.guard`` (see the comment there).
+
+With ``--accepted`` it checks the other side: for each shape (and a few that mix chains and
+nesting) the largest n the guard accepts at its default settings, evaluated the same way; every
+one must pass.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph
 
@@ -161,12 +167,55 @@ def boundary(shape: Callable[[int], str], max_bytes: int, timeout: float) -> tup
     return good, bad
 
 
+MIXED: dict[str, Callable[[int], str]] = {
+    "60 STR( ) around a + chain": lambda n: (
+        "SELECT ?x WHERE { BIND(" + "STR(" * 60 + " + ".join(["1"] * n) + ")" * 60 + " AS ?x) }"
+    ),
+    "60 { } around a UNION chain": lambda n: (
+        "SELECT * WHERE " + "{ " * 60 + " UNION ".join(["{ ?s <urn:q> ?o }"] * n) + " }" * 60
+    ),
+    "BINDs of 20-term && chains": lambda n: (
+        "SELECT * WHERE { " + " ".join(f"BIND({' && '.join(['true'] * 20)} AS ?v{i})" for i in range(n)) + " }"
+    ),
+}
+
+
+def accepted(timeout: float) -> None:
+    """For each shape, the largest n the guard accepts by default, evaluated by the engine."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from bordergraph.web.guard import QueryRejectedError, inspect
+    from bordergraph.web.settings import Settings
+
+    def largest(shape: Callable[[int], str]) -> int:
+        low, high = 0, 1 << 16
+        while high - low > 1:
+            middle = (low + high) // 2
+            try:
+                inspect(shape(middle), Settings.max_depth, margin=Settings.guard_margin)
+                low = middle
+            except QueryRejectedError:
+                high = middle
+        return low
+
+    print(f"{'shape':<28} {'largest accepted n':>18}  engine")
+    for name, shape in {**SHAPES, **MIXED}.items():
+        n = largest(shape)
+        if n < 1:
+            continue
+        result = probe(shape(n), n, timeout)
+        print(f"{name:<28} {n:>18}  {result.outcome} in {result.seconds:.2f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="comma-separated shape names", default="")
     parser.add_argument("--max-bytes", type=int, default=1 << 20)
     parser.add_argument("--timeout", type=float, default=20.0)
+    parser.add_argument("--accepted", action="store_true", help="run the largest queries the guard accepts")
     args = parser.parse_args()
+    if args.accepted:
+        accepted(args.timeout)
+        return
     wanted = [s for s in args.only.split(",") if s] or list(SHAPES)
     stack = resource.getrlimit(resource.RLIMIT_STACK)[0]
     print(
