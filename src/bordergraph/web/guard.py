@@ -6,8 +6,8 @@ on long flat chains (``1+1+…``, ``UNION``, ``MINUS``, ``BIND``, path alternati
 is a level of a tree it walks recursively); its join planning grows steeply with the number of
 patterns planned together. The limits below were measured (bench/guard_limits.py). So this
 module tokenises the query text (a lexer only: strings, comments and IRIs are recognised so
-that braces or keywords inside them are not counted) and
-refuses what must never reach the engine. Written by hand: no maintained Python library exposes
+that braces or keywords inside them are not counted) and refuses what must never reach the
+engine. Written by hand: no maintained Python library exposes
 a SPARQL 1.1 tokeniser that follows Oxigraph's grammar; rdflib's parser is a pyparsing grammar
 that accepts invalid queries and is itself recursive. The engine stays the judge of syntax.
 """
