@@ -443,7 +443,10 @@ def _names_cell(names: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]) -> st
 
 def shared_records_table(store: QueryStore) -> str:
     """The table of docs/records-registry.md: slug, source graphs, names as each graph gives them, classes."""
-    rows = ["| slug | source graphs | label (and `skos:altLabel`) as each graph gives it | class |", "|---|---|---|---|"]
+    rows = [
+        "| slug | source graphs | label (and `skos:altLabel`) as each graph gives it | class |",
+        "|---|---|---|---|",
+    ]
     for record in shared_records(store):
         graphs = ", ".join(f"`{g}`" for g in record.names)
         rows.append(f"| `{record.slug}` | {graphs} | {_names_cell(record.names)} | {', '.join(record.classes)} |")
