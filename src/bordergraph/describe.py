@@ -428,8 +428,8 @@ def shared_records(store: QueryStore) -> list[SharedRecord]:
 def _names_cell(names: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]) -> str:
     """What each graph calls a record: graphs that name it alike are grouped, and named when they differ."""
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
-    for graph, given in names.items():
-        groups.setdefault(given, []).append(graph)
+    for graph, named in names.items():
+        groups.setdefault(named, []).append(graph)
     parts = []
     for (given, alts), in_graphs in groups.items():
         text = " / ".join(given) if given else "no `rdfs:label`"
