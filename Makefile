@@ -27,9 +27,11 @@ validate: $(STAMP)
 serve: build
 	$(BIN)/bordergraph serve --host 127.0.0.1 --port 8000
 
+# ruff, then the import contracts of pyproject.toml ([tool.importlinter]; docs/design.md explains them).
 lint: $(STAMP)
 	$(BIN)/ruff check $(PYDIRS)
 	$(BIN)/ruff format --check $(PYDIRS)
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

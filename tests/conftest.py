@@ -1,20 +1,28 @@
-"""Shared fixtures: the real dataset, built once, and a real uvicorn server on a loopback port."""
+"""Shared fixtures: the real dataset, built once, and a real uvicorn server on a loopback port.
+
+Test files never import this module: they ask for fixtures (``serve`` starts a server of their own).
+"""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import pytest
 import uvicorn
 
-from bordergraph.app import BordergraphRouter, create_app
 from bordergraph.build import Built, build
 from bordergraph.paths import Paths, find_paths
-from bordergraph.settings import Settings
+from bordergraph.web.app import create_app
+from bordergraph.web.settings import Settings
+from bordergraph.web.sparql import SparqlRouter
+
+#: What the ``serve`` fixture gives: ``serve(built, settings)`` → a context manager of (base URL, router).
+Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +35,12 @@ def built() -> Built:
     return build()
 
 
+@pytest.fixture(scope="session")
+def test_data() -> Path:
+    """``tests/data``: small record files that must validate (valid/) or fail one rule each (invalid/)."""
+    return Path(__file__).resolve().parent / "data"
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -34,15 +48,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(built: Built, settings: Settings) -> Iterator[tuple[str, BordergraphRouter]]:
+def running(built: Built, settings: Settings) -> Iterator[tuple[str, SparqlRouter]]:
     """Serve ``built`` with a real uvicorn (in a thread) on a free loopback port: (base URL, SPARQL router).
 
     Waits until the query workers are ready, and stops the server and its workers afterwards.
     """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    app = create_app(built, public_url=f"{base}/sparql", settings=settings)
-    sparql: BordergraphRouter = app.state.sparql
+    app = create_app(built.store, built.paths, settings, public_url=f"{base}/sparql")
+    sparql: SparqlRouter = app.state.sparql
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -62,10 +76,22 @@ def running(built: Built, settings: Settings) -> Iterator[tuple[str, Bordergraph
 
 
 @pytest.fixture(scope="session")
+def serve() -> Serve:
+    """Start a server of its own for a test (a context manager giving the base URL and the router)."""
+    return running
+
+
+@pytest.fixture(scope="session")
+def port() -> Callable[[], int]:
+    """A function giving a free loopback port (for servers a test starts itself)."""
+    return free_port
+
+
+@pytest.fixture(scope="session")
 def server(built: Built) -> Iterator[str]:
     """Base URL of the server that most tests share."""
     # The whole suite queries this server from one address: no per-client rate limit here
-    # (tests/test_safety.py checks the limit on a server of its own).
+    # (tests/web/test_safety.py checks the limit on a server of its own).
     with running(built, Settings(rate=0)) as (base, _):
         yield base
 

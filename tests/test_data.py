@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from rdflib import RDF, Literal, URIRef
+from rdflib import RDF, Literal
 from rdflib.namespace import FOAF, PROV, RDFS, SKOS, XSD
+from rdflib.term import Node
 
 from bordergraph.build import Built
 from bordergraph.prefixes import BG, BGG, BGR, OA, SCHEMA, SOURCES_GRAPH
@@ -23,7 +24,7 @@ RELEASE_GRAPHS = [
 ]
 
 
-def figures(built: Built, value: int) -> dict[str, URIRef]:
+def figures(built: Built, value: int) -> dict[str, Node]:
     """Figures with a given value, keyed by the slug of the release they come from."""
     data = built.loaded.dataset
     found = {}

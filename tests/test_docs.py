@@ -11,7 +11,7 @@ import httpx
 from SPARQLWrapper import SPARQLWrapper
 
 from bordergraph.cli import main
-from bordergraph.settings import Settings
+from bordergraph.web.settings import Settings
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -53,7 +53,8 @@ def test_the_sparqlwrapper_tour_answers(endpoint: str) -> None:
     sparql = SPARQLWrapper(endpoint)
     sparql.setReturnFormat("json")
     sparql.setQuery(query.group(1))
-    bindings = sparql.queryAndConvert()["results"]["bindings"]  # type: ignore[index,call-overload]
-    quotes = {b["quote"]["value"] for b in bindings}
+    answer = sparql.queryAndConvert()
+    assert isinstance(answer, dict), type(answer)
+    quotes = {b["quote"]["value"] for b in answer["results"]["bindings"]}
     assert any("almost 13 million air passengers every year" in q for q in quotes)
     assert any("nearly 12 million passengers a year" in q for q in quotes)

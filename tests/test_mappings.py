@@ -14,16 +14,11 @@ from sssom_pydantic.io import read_unprocessed, write_unprocessed
 
 from bordergraph.build import Built, InvalidDataError, build
 from bordergraph.cli import main
-from bordergraph.loader import LoadError
-from bordergraph.mappings import (
-    MAPPINGS_GRAPH,
-    expand,
-    link_health,
-    mapping_files,
-    not_linked_reasons,
-    read_table,
-)
+from bordergraph.links import link_health, not_linked_reasons
+from bordergraph.mappings import MAPPINGS_GRAPH, mapping_files, read_table
 from bordergraph.paths import Paths
+from bordergraph.prefixes import expand
+from bordergraph.problems import LoadError
 
 WIKIDATA = "http://www.wikidata.org/entity/"
 

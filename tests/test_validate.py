@@ -21,8 +21,8 @@ from rdflib import RDF, Dataset, Graph
 from rdflib.namespace import SH
 
 from bordergraph.build import InvalidDataError, build
-from bordergraph.loader import LoadError, Problem
 from bordergraph.prefixes import BG, OA
+from bordergraph.problems import LoadError, Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -87,8 +87,8 @@ def _invalid_case(folder: Path) -> InvalidCase:
             rules = frozenset(r.strip() for r in also["rules"].split(",")) if also else frozenset()
             announced.append((file, match["rule"], match["message"].strip(), rules))
     assert len(announced) == 1, f"{folder}: exactly one file must start with '# expect: <rule> | <message>'"
-    file, rule, message, also = announced[0]
-    return InvalidCase(folder.name, files, file, rule, message, also)
+    file, rule, message, rules = announced[0]
+    return InvalidCase(folder.name, files, file, rule, message, rules)
 
 
 VALID = [_valid_case(p) for p in _cases("valid")]
@@ -171,7 +171,8 @@ def test_the_valid_cases_cover_the_documented_patterns() -> None:
 # --- invalid cases -----------------------------------------------------------------------------
 
 
-def _problems(exc: LoadError | InvalidDataError) -> list[Problem]:
+def _problems(exc: BaseException) -> list[Problem]:
+    assert isinstance(exc, LoadError | InvalidDataError), exc
     return exc.problems if isinstance(exc, LoadError) else exc.report.problems
 
 

@@ -12,7 +12,6 @@ Importing the package stays cheap: rdflib, pyoxigraph and networkx load on the f
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,10 +21,7 @@ if TYPE_CHECKING:
 
     from bordergraph.build import Built
 
-try:
-    __version__ = version("bordergraph")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0"
+from bordergraph.version import __version__
 
 
 @lru_cache(maxsize=1)
@@ -55,8 +51,8 @@ def to_networkx() -> nx.MultiDiGraph:
     Nodes are resources keyed by IRI (``label``, ``type`` and plain-valued attributes); edges carry
     ``relation``, ``graph``, ``release`` and ``quote`` (the annotation IRIs quoting their subject).
     """
-    from bordergraph.export import project_store
-    from bordergraph.export import to_networkx as convert
+    from bordergraph.export.projection import project_store
+    from bordergraph.export.projection import to_networkx as convert
 
     return convert(project_store(_built().store))
 

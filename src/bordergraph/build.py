@@ -10,8 +10,9 @@ from pathlib import Path
 
 from bordergraph.loader import Loaded, load
 from bordergraph.paths import Paths, find_paths
+from bordergraph.problems import Report
 from bordergraph.querystore import QueryStore
-from bordergraph.validate import Report, validate
+from bordergraph.validate import validate
 
 
 class InvalidDataError(Exception):
@@ -29,6 +30,11 @@ class Built:
     loaded: Loaded
     store: QueryStore
     report: Report
+
+    @property
+    def paths(self) -> Paths:
+        """Where the validated files are (the web and the exports take these and the store)."""
+        return self.loaded.paths
 
 
 def build(root: Path | str | None = None, record_files: list[Path] | None = None) -> Built:

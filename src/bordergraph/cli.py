@@ -13,10 +13,10 @@ from typing import Any, NoReturn
 
 import click
 
-from bordergraph import __version__
 from bordergraph.build import Built, InvalidDataError, build
-from bordergraph.loader import LoadError
-from bordergraph.settings import Settings, split_iris
+from bordergraph.problems import LoadError
+from bordergraph.version import __version__
+from bordergraph.web.settings import Settings, split_iris
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
@@ -141,7 +141,7 @@ def serve(
     """Validate the dataset and serve it over SPARQL (Oxigraph engine); refuses invalid data."""
     import uvicorn
 
-    from bordergraph.app import create_app
+    from bordergraph.web.app import create_app
 
     try:
         settings = Settings(
@@ -163,7 +163,7 @@ def serve(
     click.echo(built.report.render(), err=True)
     # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(built, settings=settings)
+    app = create_app(built.store, built.paths, settings)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
@@ -203,10 +203,10 @@ def links(root: Path | None) -> None:
     Links live in data/mappings/wikidata.sssom.tsv; the reasons for missing ones in
     data/mappings/wikidata-not-linked.tsv.
     """
-    from bordergraph.mappings import link_health, render_link_health
+    from bordergraph.links import link_health, render_link_health
 
     built = _build(root)
-    click.echo(render_link_health(link_health(built.store, built.loaded.paths)))
+    click.echo(render_link_health(link_health(built.store, built.paths)))
 
 
 @main.command(name="export")
@@ -224,11 +224,11 @@ def export_command(root: Path | None, out: Path) -> None:
 
     Also the ontology and shapes, a JSON-LD context, manifest.json and SHA256SUMS. Refuses invalid data.
     """
-    from bordergraph.export import export_built
+    from bordergraph.export.release import export_checkout
 
     built = _build(root)
     try:
-        manifest = export_built(built, out)
+        manifest = export_checkout(built.store, built.paths, out)
     except OSError as exc:
         _fail(f"error: cannot write to {out}: {exc.strerror or exc}", EXIT_ERROR)
     click.echo(built.report.render())
@@ -260,12 +260,12 @@ def release_command(root: Path | None, out: Path, version: str, date: Any, force
     """
     import datetime as dt
 
-    from bordergraph.export import ReleaseError, release
+    from bordergraph.export.release import ReleaseError, release
 
     built = _build(root)
     day = date.date() if date else dt.datetime.now(dt.UTC).date()
     try:
-        target = release(built, out, version, day, force=force)
+        target = release(built.store, built.paths, out, version, day, force=force)
     except ReleaseError as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
     except OSError as exc:

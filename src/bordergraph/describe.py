@@ -15,9 +15,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from bordergraph import __version__
 from bordergraph.prefixes import BASE, PREFIXES
 from bordergraph.querystore import QueryStore
+from bordergraph.version import __version__
 
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 LABELS = (ox.NamedNode(PREFIXES["rdfs"] + "label"), ox.NamedNode(PREFIXES["skos"] + "prefLabel"))

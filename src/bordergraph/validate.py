@@ -9,7 +9,6 @@ Nothing here prints; the CLI renders the report.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
@@ -17,36 +16,10 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SH
 from rdflib.term import Node
 
-from bordergraph.loader import Loaded, Problem
+from bordergraph.loader import Loaded
 from bordergraph.prefixes import BG, OA, ONTOLOGY_GRAPH, SCHEMA
+from bordergraph.problems import Problem, Report
 from bordergraph.querystore import QueryStore
-
-
-@dataclass
-class Report:
-    """Everything wrong with a dataset, plus what was checked."""
-
-    problems: list[Problem] = field(default_factory=list)
-    shapes: int = 0
-    checks: int = 0
-    quotes_verified: int = 0
-    strings_verified: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def render(self) -> str:
-        """A report a curator can act on, one line per problem."""
-        head = (
-            f"{self.shapes} SHACL shapes, {self.checks} SPARQL checks, "
-            f"{self.quotes_verified} quotes and {self.strings_verified} printed strings verified against the sources"
-        )
-        if self.ok:
-            return f"OK: {head}; no problems."
-        lines = [f"INVALID: {len(self.problems)} problem(s) ({head})"]
-        lines += [f"  - {p}" for p in sorted(self.problems, key=lambda p: (p.file, p.record, p.rule))]
-        return "\n".join(lines)
 
 
 def _owner(graph: Graph, node: Node) -> Node:

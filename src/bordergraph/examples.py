@@ -40,8 +40,3 @@ def read_example(path: Path) -> Example:
 def examples(paths: Paths) -> list[Example]:
     """All example queries, in file-name order."""
     return [read_example(p) for p in sorted(paths.examples_dir.glob("*.rq"))]
-
-
-def example_queries(paths: Paths) -> dict[str, dict[str, str]]:
-    """The examples in the shape rdflib-endpoint wants for YASGUI tabs."""
-    return {e.summary: {"query": e.text} for e in examples(paths)}

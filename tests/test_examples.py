@@ -13,8 +13,8 @@ import httpx
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
+from bordergraph.examples import Example, examples
 from bordergraph.paths import find_paths
-from bordergraph.queries import Example, examples
 
 PATHS = find_paths()
 EXAMPLES = examples(PATHS)

@@ -17,21 +17,20 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bordergraph.build import Built
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WAIT = 60  # generous upper bound for a page to settle on a slow CI machine; not a speed check
 
 
 class Browser:
     """One headless chromium with its console and network logs."""
 
-    def __init__(self, driver: WebDriver, server: str) -> None:
+    def __init__(self, driver: webdriver.Chrome, server: str) -> None:
         self.driver = driver
         self.server = server
 

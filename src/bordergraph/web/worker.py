@@ -22,7 +22,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
 
-from bordergraph.querystore import Answer, QueryStore
+from bordergraph.querystore import QueryStore
+from bordergraph.web.answer import Answer, evaluate
 
 log = logging.getLogger("bordergraph.worker")
 
@@ -63,7 +64,7 @@ def _worker_main(conn: Connection, nquads: str) -> None:
             job: Job = conn.recv()
         except (EOFError, OSError):  # the server went away
             return
-        conn.send(store.answer(job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap))
+        conn.send(evaluate(store, job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap))
 
 
 class _Worker:

@@ -7,7 +7,7 @@ import io
 import json
 
 import httpx
-from rdflib import Graph
+from rdflib import Graph, Variable
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
 from bordergraph.build import Built
@@ -34,7 +34,8 @@ def test_sparqlwrapper_select_meetings(endpoint: str, built: Built) -> None:
     result = sparql.queryAndConvert()
     assert isinstance(result, dict)
     served = {b["m"]["value"] for b in result["results"]["bindings"]}
-    expected = {str(r.m) for r in built.loaded.dataset.query(PREFIXES + "SELECT DISTINCT ?m WHERE { ?m a bg:Meeting }")}
+    meetings = built.loaded.dataset.query(PREFIXES + "SELECT DISTINCT ?m WHERE { ?m a bg:Meeting }")
+    expected = {str(b[Variable("m")]) for b in meetings.bindings}
     assert served == expected
     assert len(served) >= 4
 
@@ -70,6 +71,7 @@ def test_construct_as_turtle_parses(endpoint: str) -> None:
     sparql.setReturnFormat(TURTLE)
     sparql.setQuery(PREFIXES + "CONSTRUCT { ?m rdfs:label ?l } WHERE { ?m a bg:Meeting ; rdfs:label ?l }")
     data = sparql.query().convert()
+    assert isinstance(data, bytes | str), type(data)
     graph = Graph().parse(data=data, format="turtle")
     assert len(graph) >= 4
 

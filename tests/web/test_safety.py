@@ -12,20 +12,23 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from tests.conftest import running
 
 from bordergraph import __version__
-from bordergraph.app import BordergraphRouter
 from bordergraph.build import Built
-from bordergraph.settings import Settings
+from bordergraph.web.settings import Settings
+from bordergraph.web.sparql import SparqlRouter
+
+#: The ``serve`` fixture (tests/conftest.py): ``serve(built, settings)`` → (base URL, SPARQL router).
+Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
+
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ASK = "ASK { ?s a <https://w3id.org/bordergraph/ontology#Meeting> }"
@@ -34,18 +37,12 @@ JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 TIMEOUT = 2.0
 
 
-@contextmanager
-def serving(built: Built, settings: Settings) -> Iterator[tuple[str, BordergraphRouter]]:
-    """A real uvicorn server with these settings: (endpoint URL, its SPARQL router)."""
-    with running(built, settings) as (base, sparql):
-        yield f"{base}/sparql", sparql
-
-
 @pytest.fixture(scope="module")
-def strict(built: Built) -> Iterator[tuple[str, BordergraphRouter]]:
+def strict(built: Built, serve: Serve) -> Iterator[tuple[str, SparqlRouter]]:
+    """A real uvicorn server with tight limits: (endpoint URL, its SPARQL router)."""
     settings = Settings(timeout=TIMEOUT, concurrency=2, queue=0, rate=0, body_cap=4096, row_cap=10)
-    with serving(built, settings) as server:
-        yield server
+    with serve(built, settings) as (base, sparql):
+        yield f"{base}/sparql", sparql
 
 
 def cpu_ticks(pid: int) -> int:
@@ -66,7 +63,7 @@ def alive(pid: int) -> bool:
 # -- a runaway query is stopped; cheap queries keep being answered -----------------------------
 
 
-def test_runaway_query_is_killed_at_the_timeout_while_asks_answer(strict: tuple[str, BordergraphRouter]) -> None:
+def test_runaway_query_is_killed_at_the_timeout_while_asks_answer(strict: tuple[str, SparqlRouter]) -> None:
     endpoint, sparql = strict
     before = set(sparql.pool.pids())
     with ThreadPoolExecutor(1) as executor:
@@ -98,7 +95,7 @@ def test_runaway_query_is_killed_at_the_timeout_while_asks_answer(strict: tuple[
     assert httpx.get(endpoint, params={"query": ASK}, headers=JSON_RESULTS).json()["boolean"] is True
 
 
-def test_saturated_endpoint_says_retry_after(strict: tuple[str, BordergraphRouter]) -> None:
+def test_saturated_endpoint_says_retry_after(strict: tuple[str, SparqlRouter]) -> None:
     endpoint, sparql = strict
     with ThreadPoolExecutor(2) as executor:
         runaways = [executor.submit(httpx.post, endpoint, data={"query": RUNAWAY}, timeout=30) for _ in range(2)]
@@ -115,7 +112,7 @@ def test_saturated_endpoint_says_retry_after(strict: tuple[str, BordergraphRoute
 # -- crash isolation: a query that kills the engine kills only its worker ----------------------
 
 
-def test_deep_nesting_is_refused_before_the_engine(strict: tuple[str, BordergraphRouter]) -> None:
+def test_deep_nesting_is_refused_before_the_engine(strict: tuple[str, SparqlRouter]) -> None:
     endpoint, _ = strict
     nested = "SELECT * WHERE " + "{" * 1000 + " ?s ?p ?o " + "}" * 1000
     response = httpx.post(endpoint, content=nested.encode(), headers={"Content-Type": "application/sparql-query"})
@@ -124,14 +121,15 @@ def test_deep_nesting_is_refused_before_the_engine(strict: tuple[str, Bordergrap
     assert httpx.get(endpoint, params={"query": ASK}).status_code == 200
 
 
-def test_a_query_that_crashes_the_engine_gets_500_and_the_service_carries_on(built: Built) -> None:
+def test_a_query_that_crashes_the_engine_gets_500_and_the_service_carries_on(built: Built, serve: Serve) -> None:
     """The engine (pyoxigraph 0.5.13) overflows its native stack (SIGSEGV) on these; only the worker dies."""
     settings = Settings(concurrency=2, rate=0, body_cap=1 << 20, max_depth=100_000)
     crashers = [
         "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000,  # deeply nested groups
         "SELECT * WHERE { BIND(" + "1+" * 20000 + "1 AS ?x) }",  # flat, but a 20 000-deep expression tree
     ]
-    with serving(built, settings) as (endpoint, sparql):
+    with serve(built, settings) as (base, sparql):
+        endpoint = f"{base}/sparql"
         for query in crashers:
             before = set(sparql.pool.pids())
             response = httpx.post(
@@ -150,7 +148,7 @@ def test_a_query_that_crashes_the_engine_gets_500_and_the_service_carries_on(bui
 # -- bounded everything -----------------------------------------------------------------------
 
 
-def test_body_and_query_length_cap_is_413(strict: tuple[str, BordergraphRouter]) -> None:
+def test_body_and_query_length_cap_is_413(strict: tuple[str, SparqlRouter]) -> None:
     endpoint, _ = strict
     long_query = "ASK { " + " ".join(f"<urn:s{i}> <urn:p> <urn:o> ." for i in range(200)) + " }"
     assert len(long_query) > 4096
@@ -170,7 +168,7 @@ def test_body_and_query_length_cap_is_413(strict: tuple[str, BordergraphRouter])
     assert longer.status_code == 413
 
 
-def test_row_cap_is_an_error_never_a_silent_truncation(strict: tuple[str, BordergraphRouter]) -> None:
+def test_row_cap_is_an_error_never_a_silent_truncation(strict: tuple[str, SparqlRouter]) -> None:
     endpoint, _ = strict
     over = httpx.get(endpoint, params={"query": "SELECT * WHERE { ?s ?p ?o }"}, headers=JSON_RESULTS)
     assert over.status_code == 422
@@ -184,8 +182,9 @@ def test_row_cap_is_an_error_never_a_silent_truncation(strict: tuple[str, Border
     assert exact.headers["x-bordergraph-rows"] == "10" and exact.headers["x-bordergraph-row-cap"] == "10"
 
 
-def test_per_client_rate_is_429_with_retry_after(built: Built) -> None:
-    with serving(built, Settings(concurrency=1, rate=60, burst=3)) as (endpoint, _):
+def test_per_client_rate_is_429_with_retry_after(built: Built, serve: Serve) -> None:
+    with serve(built, Settings(concurrency=1, rate=60, burst=3)) as (base, _):
+        endpoint = f"{base}/sparql"
         statuses = [httpx.get(endpoint, params={"query": "ASK {}"}).status_code for _ in range(3)]
         limited = httpx.get(endpoint, params={"query": "ASK {}"})
         assert statuses == [200, 200, 200]
@@ -260,10 +259,11 @@ def test_service_is_refused_without_an_allow_list(endpoint: str, outside: str) -
     assert _Outside.hits == []
 
 
-def test_service_to_an_allowed_endpoint_works(built: Built, endpoint: str, outside: str) -> None:
+def test_service_to_an_allowed_endpoint_works(built: Built, endpoint: str, outside: str, serve: Serve) -> None:
     """The allow-list names the shared test server; SERVICE reaches it, and only it."""
     settings = Settings(concurrency=2, rate=0, service_allow=(endpoint,))
-    with serving(built, settings) as (federating, _):
+    with serve(built, settings) as (base, _):
+        federating = f"{base}/sparql"
         query = f"SELECT ?m WHERE {{ SERVICE <{endpoint}> {{ ?m a <https://w3id.org/bordergraph/ontology#Meeting> }} }}"
         response = httpx.get(federating, params={"query": query}, headers=JSON_RESULTS)
         assert response.status_code == 200, response.text

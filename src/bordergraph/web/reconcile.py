@@ -25,9 +25,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bordergraph import __version__
 from bordergraph.prefixes import PREFIXES
 from bordergraph.querystore import QueryStore
+from bordergraph.version import __version__
 
 RECONCILE_PATH = "/reconcile"
 ID_SPACE = PREFIXES["bgr"]

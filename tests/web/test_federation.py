@@ -11,18 +11,24 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import free_port, running
 
 from bordergraph.build import Built
-from bordergraph.mappings import link_health, mapping_files, read_table
+from bordergraph.examples import Example, examples
+from bordergraph.links import link_health
+from bordergraph.mappings import mapping_files, read_table
 from bordergraph.paths import Paths
-from bordergraph.queries import Example, examples
-from bordergraph.settings import Settings
+from bordergraph.web.settings import Settings
+from bordergraph.web.sparql import SparqlRouter
+
+#: The ``serve`` fixture (tests/conftest.py): ``serve(built, settings)`` → (base URL, SPARQL router).
+Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
+
 
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 WD = "http://www.wikidata.org/entity/"
@@ -48,7 +54,7 @@ def linked(paths: Paths) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def wikidata(tmp_path_factory: pytest.TempPathFactory, linked: list[str]) -> Iterator[str]:
+def wikidata(tmp_path_factory: pytest.TempPathFactory, linked: list[str], port: Callable[[], int]) -> Iterator[str]:
     """URL of an ``oxigraph serve-read-only`` on loopback holding a Wikidata-shaped fixture."""
     folder = tmp_path_factory.mktemp("wikidata")
     fixture = folder / "fixture.nt"
@@ -62,13 +68,13 @@ def wikidata(tmp_path_factory: pytest.TempPathFactory, linked: list[str]) -> Ite
     oxigraph = str(Path(sys.executable).with_name("oxigraph"))
     store = folder / "store"
     subprocess.run([oxigraph, "load", "--location", str(store), "--file", str(fixture)], check=True, timeout=60)
-    port = free_port()
+    free = port()
     process = subprocess.Popen(
-        [oxigraph, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
+        [oxigraph, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{free}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}/query"
+    url = f"http://127.0.0.1:{free}/query"
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -86,9 +92,9 @@ def wikidata(tmp_path_factory: pytest.TempPathFactory, linked: list[str]) -> Ite
 
 
 @pytest.fixture(scope="module")
-def federating(built: Built, wikidata: str) -> Iterator[str]:
+def federating(built: Built, wikidata: str, serve: Serve) -> Iterator[str]:
     """SPARQL endpoint of a bordergraph server whose SERVICE allow-list holds the loopback fixture."""
-    with running(built, Settings(rate=0, service_allow=(wikidata,))) as (base, _):
+    with serve(built, Settings(rate=0, service_allow=(wikidata,))) as (base, _):
         yield f"{base}/sparql"
 
 
