@@ -305,14 +305,15 @@ def prepare(name: str, data: Path, size: str, limit: float) -> float | None:
 
 
 def workers(server: Server) -> list[int]:
-    """The query workers of bordergraph: the multiprocessing children of the server process."""
-    found = []
+    """The query workers of bordergraph: the multiprocessing children (spawned, or forked by a fork server)."""
+    children: dict[int, int] = {}
     for pid in _tree(server.process.pid) - {server.process.pid}:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, IndexError):
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
-                found.append(pid)
-    return found
+            if b"multiprocessing" in cmdline and b"resource_tracker" not in cmdline:
+                children[pid] = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    forkservers = {ppid for ppid in children.values() if ppid in children}
+    return sorted(pid for pid in children if pid not in forkservers)
 
 
 def replacement(server: Server, cheap: Callable[[], Query], limit: float = 120.0) -> tuple[float, int]:

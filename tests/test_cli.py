@@ -38,11 +38,14 @@ def test_unknown_option_exits_2() -> None:
     assert run("validate", "--no-such-option").returncode == 2
 
 
-def test_build_writes_sorted_nquads(tmp_path: Path, paths: Paths) -> None:
+def test_build_writes_a_build_directory(tmp_path: Path, paths: Paths) -> None:
     result = run("build", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    lines = (tmp_path / "bordergraph.nq").read_text(encoding="utf-8").splitlines()
-    assert lines == sorted(lines) and len(lines) > 1000
+    build = (tmp_path / "current").resolve()
+    lines = (build / "bordergraph.nq").read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 1000 and all(line.endswith(" .") for line in lines)
+    assert (build / "store").is_dir() and (build / "manifest.json").is_file()
+    assert f"wrote build {build.name}" in result.stdout
 
 
 def test_locate_prints_offsets_that_slice_back(paths: Paths) -> None:

@@ -48,3 +48,45 @@ def test_if_none_match_lists_weak_tags_and_star() -> None:
     tag = etag("b", "k")
     assert not_modified(tag, tag) and not_modified(f'"other", W/{tag}', tag) and not_modified("*", tag)
     assert not not_modified('"other"', tag) and not not_modified(None, tag) and not not_modified("", tag)
+
+
+# -- against the live server (tests/conftest.py) -----------------------------------------------
+
+QUERY = "SELECT ?type (COUNT(*) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY ?type"
+
+
+def test_answers_carry_an_etag_and_304_on_if_none_match(endpoint: str) -> None:
+    import httpx
+
+    params = {"query": QUERY}
+    first = httpx.get(endpoint, params=params, headers={"Accept": "text/csv"})
+    assert first.status_code == 200
+    tag = first.headers["etag"]
+    assert "max-age=" in first.headers["cache-control"] and "Accept" in first.headers["vary"]
+    again = httpx.get(endpoint, params=params, headers={"Accept": "text/csv", "If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    other = httpx.get(endpoint, params=params, headers={"Accept": "text/csv", "If-None-Match": '"stale"'})
+    assert other.status_code == 200 and other.content == first.content and other.headers["etag"] == tag
+    json_answer = httpx.get(endpoint, params=params, headers={"Accept": "application/sparql-results+json"})
+    assert json_answer.status_code == 200 and json_answer.headers["etag"] != tag
+
+
+def test_a_repeated_query_is_answered_from_the_cache(endpoint: str) -> None:
+    import httpx
+
+    params = {"query": QUERY + " # repeated"}
+    first = httpx.get(endpoint, params=params, headers={"Accept": "text/tab-separated-values"})
+    second = httpx.get(endpoint, params=params, headers={"Accept": "text/tab-separated-values"})
+    assert first.status_code == second.status_code == 200
+    assert first.headers["x-bordergraph-cache"] == "miss" and second.headers["x-bordergraph-cache"] == "hit"
+    assert second.content == first.content and second.headers["etag"] == first.headers["etag"]
+    assert second.headers["x-bordergraph-rows"] == first.headers["x-bordergraph-rows"]
+
+
+def test_errors_are_not_cached(endpoint: str) -> None:
+    import httpx
+
+    bad = {"query": "SELECT ?x WHERE { ?x ?y }"}
+    for _ in range(2):
+        answer = httpx.get(endpoint, params=bad)
+        assert answer.status_code == 400 and "etag" not in answer.headers

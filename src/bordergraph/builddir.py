@@ -40,6 +40,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from bordergraph.problems import Report
+
 MANIFEST = "manifest.json"
 STORE = "store"
 DUMP = "bordergraph.nq"
@@ -344,10 +346,10 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def validation_summary(report: Any) -> dict[str, Any]:
+def validation_summary(report: Report) -> dict[str, Any]:
     """The manifest's record of a validation report (``ok`` is what serving checks)."""
     return {
-        "ok": bool(report.ok),
+        "ok": report.ok,
         "problems": len(report.problems),
         "shapes": report.shapes,
         "checks": report.checks,
@@ -355,26 +357,3 @@ def validation_summary(report: Any) -> dict[str, Any]:
         "strings_verified": report.strings_verified,
         "summary": report.render().splitlines()[0],
     }
-
-
-def publish_built(built: Any, root: Path, inputs: Inputs, prints: dict[str, dict[str, Any]] | None = None) -> BuildDir:
-    """Publish a validated build (``bordergraph.build.Built``): its canonical dump, its store, its manifest.
-
-    Raises:
-        BuildError: the build did not validate (nothing is written), or the folder cannot be written.
-
-    """
-    if not built.report.ok:
-        raise BuildError("the data did not validate: nothing was published")
-    store: ox.Store = built.store.store
-
-    def fill(folder: Path) -> dict[str, Any]:
-        named = (
-            q for q in store.quads_for_pattern(None, None, None, None) if not isinstance(q.graph_name, ox.DefaultGraph)
-        )
-        text = (ox.serialize(named, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
-        lines = sorted({line for line in text.splitlines() if line.strip()})
-        (folder / DUMP).write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return write_store(folder, quads=store.quads_for_pattern(None, None, None, None))
-
-    return publish(root, inputs, fill, validation_summary(built.report), prints)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -14,7 +15,20 @@ from typing import Any, NoReturn
 import click
 
 from bordergraph.build import Built, InvalidDataError, build
+from bordergraph.builddir import (
+    CURRENT,
+    DUMP,
+    BuildDir,
+    BuildError,
+    current,
+    project_inputs,
+    publish,
+    validation_summary,
+    write_store,
+)
+from bordergraph.paths import find_paths
 from bordergraph.problems import LoadError
+from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
 from bordergraph.web.settings import Settings, split_iris
 
@@ -76,24 +90,53 @@ def validate(root: Path | None, data_files: tuple[Path, ...]) -> None:
     click.echo(built.report.render())
 
 
+def _publish(root: Path | None, out: Path) -> BuildDir:
+    """Validate, then publish a build into ``out`` (atomically), or exit with the report."""
+    from bordergraph.export.dumps import write_sorted_nquads
+
+    try:
+        inputs = project_inputs(find_paths(root).root)
+        prints = inputs.fingerprint()  # before loading: a file changed during the build makes the next start rebuild
+    except OSError as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
+    built = _build(root)
+    click.echo(built.report.render(), err=True)
+    store = built.store
+
+    def fill(folder: Path) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="bordergraph-dump-") as scratch:
+            write_sorted_nquads(store, folder / DUMP, Path(scratch))  # the one canonical dump of the build
+        return write_store(folder, quads=store.store.quads_for_pattern(None, None, None, None))
+
+    try:
+        return publish(out, inputs, fill, validation_summary(built.report), prints)
+    except BuildError as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
+    except OSError as exc:
+        _fail(f"error: cannot write the build to {out}: {exc.strerror or exc}", EXIT_ERROR)
+
+
 @main.command(name="build")
 @root_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
+    envvar="BORDERGRAPH_BUILD_DIR",
     default=Path("build"),
     show_default=True,
-    help="Folder for the validated dataset (N-Quads, one graph per source).",
+    help="Folder of the builds: each is written beside the last one, then OUT/current points to it.",
 )
 def build_command(root: Path | None, out: Path) -> None:
-    """Validate, then write the validated dataset to OUT/bordergraph.nq; refuses invalid data."""
-    built = _build(root)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / "bordergraph.nq"
-    lines = sorted(built.loaded.dataset.serialize(format="nquads").splitlines())
-    target.write_text("\n".join(line for line in lines if line.strip()) + "\n", encoding="utf-8")
-    click.echo(built.report.render())
-    click.echo(f"wrote {target} ({len(built.store)} quads in {len(built.store.graph_names())} named graphs)")
+    """Validate, then write a build: the on-disk store, the canonical N-Quads dump and a manifest.
+
+    The build is written beside the previous one and only then made current (OUT/current), so a
+    build that fails or is interrupted never replaces the last good one. Refuses invalid data (exit 1).
+    """
+    made = _publish(root, out)
+    click.echo(
+        f"wrote build {made.id} to {made.path} ({made.manifest['triples']} triples in "
+        f"{len(made.graph_sizes)} named graphs: store/, {DUMP}, manifest.json); {out / CURRENT} points to it"
+    )
 
 
 def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -109,6 +152,15 @@ def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None
 
 @main.command()
 @root_option
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="BORDERGRAPH_BUILD_DIR",
+    show_envvar=True,
+    default=Path("build"),
+    show_default=True,
+    help="Folder of the builds (bordergraph build --out); BUILD_DIR/current is the last good one.",
+)
 @setting("host", "Interface to bind.")
 @setting("port", "TCP port.")
 @setting(
@@ -122,10 +174,13 @@ def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None
 @setting("queue", "Queries that may wait for a worker; beyond that: 503 with Retry-After.")
 @setting("rate", "Queries per minute per client address (0: unlimited); above it: 429 with Retry-After.", type=float)
 @setting("burst", "Queries a client may send at once before --rate applies.")
+@setting("cache_bytes", "Bytes of recent answers kept in memory so repeated queries skip the workers (0: none).")
+@setting("cache_max_age", "Seconds clients and proxies may reuse an answer (Cache-Control max-age); ETags revalidate.")
 @setting("service_allow", "A SPARQL endpoint IRI that SERVICE may call (repeatable; the variable takes IRIs "
          "separated by spaces). Default: none, SERVICE is refused.", multiple=True)  # fmt: skip
 def serve(
     root: Path | None,
+    build_dir: Path,
     host: str,
     port: int,
     public_url: str | None,
@@ -136,9 +191,16 @@ def serve(
     queue: int,
     rate: float,
     burst: int,
+    cache_bytes: int,
+    cache_max_age: int,
     service_allow: tuple[str, ...],
 ) -> None:
-    """Validate the dataset and serve it over SPARQL (Oxigraph engine); refuses invalid data."""
+    """Serve the last good build over SPARQL (Oxigraph engine), building it first if an input changed.
+
+    When BUILD_DIR/current was built from exactly today's files and tools (its manifest says so), it
+    is served without validating again; otherwise the data is validated and a new build written
+    first. Data that does not validate is never served (exit 1).
+    """
     import uvicorn
 
     from bordergraph.web.app import create_app
@@ -155,15 +217,31 @@ def serve(
             queue=queue,
             rate=rate,
             burst=burst,
+            cache_bytes=cache_bytes,
+            cache_max_age=cache_max_age,
             service_allow=tuple(iri for value in service_allow for iri in split_iris(value)),
         )
     except ValueError as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
-    built = _build(root)
-    click.echo(built.report.render(), err=True)
+    try:
+        paths = find_paths(root)
+        found = current(build_dir)
+        reason = found.mismatch(project_inputs(paths.root)) if found else f"no validated build in {build_dir}"
+    except OSError as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
+    if found is not None and reason is None:
+        click.echo(
+            f"serving build {found.id} ({found.path}, validated {found.manifest['created']}): "
+            "inputs and tools unchanged, not validated again",
+            err=True,
+        )
+    else:
+        click.echo(f"building first: {reason}", err=True)
+        found = _publish(root, build_dir)
+        click.echo(f"serving build {found.id} ({found.path})", err=True)
     # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(built.store, built.paths, settings)
+    app = create_app(QueryStore(found.open_store()), paths, settings, build=found)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

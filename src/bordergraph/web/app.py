@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from fastapi import FastAPI
 
+from bordergraph.builddir import BuildDir
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
@@ -22,13 +23,21 @@ from bordergraph.web.sparql import SparqlRouter
 
 
 def create_app(
-    store: QueryStore, paths: Paths, settings: Settings | None = None, public_url: str | None = None
+    store: QueryStore,
+    paths: Paths,
+    settings: Settings | None = None,
+    public_url: str | None = None,
+    build: BuildDir | None = None,
 ) -> FastAPI:
-    """Build the web app for a validated, indexed dataset (``public_url`` overrides the settings')."""
+    """Build the web app for a validated, indexed dataset (``public_url`` overrides the settings').
+
+    ``build`` is the build directory whose store the workers open read-only (``store`` is that store,
+    opened read-only too); without it, ``store`` is first written to a temporary build directory.
+    """
     settings = settings or Settings()
     if public_url:
         settings = replace(settings, public_url=public_url)
-    sparql = SparqlRouter(store, paths, settings)
+    sparql = SparqlRouter(store, paths, settings, build)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bordergraph.prefixes import PREFIXES
 from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
+from bordergraph.web.lazy import lazy
 
 RECONCILE_PATH = "/reconcile"
 ID_SPACE = PREFIXES["bgr"]
@@ -383,7 +384,7 @@ def _cursor(value: str | None) -> int:
 
 def reconcile_router(store: QueryStore) -> APIRouter:
     """The router: mount it with ``app.include_router(reconcile_router(built.store))``."""
-    reconciler = Reconciler(Index(store))
+    reconciler = lazy(lambda: Reconciler(Index(store)))  # the index scans the store: made on first use
     router = APIRouter(prefix=RECONCILE_PATH, tags=["reconciliation"])
 
     def base_of(request: Request) -> str:

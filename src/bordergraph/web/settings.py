@@ -38,6 +38,10 @@ class Settings:
     burst: int = 60
     #: SPARQL endpoints that SERVICE may call; empty: SERVICE is refused.
     service_allow: tuple[str, ...] = field(default_factory=tuple)
+    #: Bytes of recent answers kept in memory, so repeated queries skip the workers (0: none).
+    cache_bytes: int = 64 * 1024 * 1024
+    #: Seconds a client or proxy may reuse an answer without asking (Cache-Control max-age).
+    cache_max_age: int = 300
     #: Deepest nesting of {, ( and [ accepted (deeper queries overflow the engine's parser).
     max_depth: int = 64
 
@@ -54,7 +58,16 @@ class Settings:
             )
             if value <= 0
         ]
-        problems += [name for name, value in (("queue", self.queue), ("rate", self.rate)) if value < 0]
+        problems += [
+            name
+            for name, value in (
+                ("queue", self.queue),
+                ("rate", self.rate),
+                ("cache_bytes", self.cache_bytes),
+                ("cache_max_age", self.cache_max_age),
+            )
+            if value < 0
+        ]
         if problems:
             raise ValueError(f"these settings must be positive: {', '.join(problems)}")
         bad = [iri for iri in self.service_allow if not iri.startswith(("http://", "https://"))]

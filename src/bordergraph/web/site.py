@@ -43,6 +43,7 @@ from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
 from bordergraph.web.conneg import HTML, negotiate
 from bordergraph.web.errors import not_acceptable
+from bordergraph.web.lazy import lazy
 from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, STATIC, TEMPLATES, local_href, query_link
 from bordergraph.web.viewmodel import EXACT_MATCH, SiteData, Source, Term, Urls
 
@@ -407,7 +408,7 @@ def _suggestions(site: Site, path: str) -> list[Term]:
 
 def mount_site(app: FastAPI, store: QueryStore, paths: Paths, public_url: str | None) -> Site:
     """Add the site's routes, its static files and its HTML 404 page to the app."""
-    site = Site(store, paths, public_url)
+    site = lazy(lambda: Site(store, paths, public_url))  # its view models scan the store: made on the first page
     app.include_router(site_router(site))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
