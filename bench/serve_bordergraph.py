@@ -43,6 +43,10 @@ def main() -> None:
     else:
         print(f"reusing {found.path}", file=sys.stderr, flush=True)
 
+    from bordergraph.web.worker import start_fork_server
+
+    start_fork_server()  # the workers' imports run while the app's do
+
     import uvicorn
 
     from bordergraph.paths import find_paths

@@ -203,7 +203,7 @@ def serve(
     """
     import uvicorn
 
-    from bordergraph.web.app import create_app
+    from bordergraph.web.worker import start_fork_server
 
     try:
         settings = Settings(
@@ -239,8 +239,11 @@ def serve(
         click.echo(f"building first: {reason}", err=True)
         found = _publish(root, build_dir)
         click.echo(f"serving build {found.id} ({found.path})", err=True)
+    start_fork_server()  # the query workers' imports run while the app's do
     # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from bordergraph.web.app import create_app
+
     app = create_app(QueryStore(found.open_store()), paths, settings, build=found)
     uvicorn.run(app, host=host, port=port, log_level="info")
 

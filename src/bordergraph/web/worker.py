@@ -16,11 +16,13 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.context
 import os
 import queue
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerProcess
 from pathlib import Path
@@ -85,6 +87,20 @@ def _importable_in_children() -> None:
         os.environ["PYTHONPATH"] = os.pathsep.join([package_parent, *current])
 
 
+def start_fork_server() -> multiprocessing.context.ForkServerContext:
+    """Start the process that forks the workers, if it is not running yet; its context.
+
+    fork is unsafe in a threaded server; the fork server is a single-threaded process that imports
+    this module once and forks each worker from there. Call it early (the servers do, before
+    importing the web framework) so that its imports run while the app's own are running.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    _importable_in_children()
+    forkserver.ensure_running()
+    return context
+
+
 class _Worker:
     def __init__(self, process: ForkServerProcess, conn: Connection) -> None:
         self.process = process
@@ -104,11 +120,7 @@ class WorkerPool:
     def __init__(self, location: Path, size: int) -> None:
         self.location = location
         self.size = size
-        # fork is unsafe in a threaded server; the fork server is a single-threaded process that
-        # forks each worker with this module already imported.
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload([__name__])
-        _importable_in_children()
+        self._context = start_fork_server()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
