@@ -39,6 +39,7 @@ import itertools
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -222,6 +223,20 @@ def _cpu_seconds(pids: set[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def pss_mb(server: Server) -> float:
+    """Proportional set size of the server's processes now, summed.
+
+    Shared pages (what the fork server imported before forking the workers) count once in all,
+    where the RSS sum counts them once per process.
+    """
+    total = 0
+    for pid in _tree(server.process.pid):
+        with contextlib.suppress(OSError):
+            match = re.search(r"^Pss:\s+(\d+) kB", Path(f"/proc/{pid}/smaps_rollup").read_text(), re.MULTILINE)
+            total += int(match.group(1)) if match else 0
+    return total / 1024
 
 
 def settle(server: Server, limit: float = 90.0) -> float:
@@ -459,6 +474,7 @@ def measure(name: str, data: Path, size: str, mixes: Mixes, args: argparse.Names
         run = load(server.url, mixes.repeated, 8, args.duration)
         figures.values["repeated query req/s @8"] = run.rate
         figures.values["peak RSS, all processes (MB)"] = server.peak_rss_mb()
+        figures.values["PSS now, all processes (MB)"] = pss_mb(server)
         if name == "bordergraph":
             ms, failed = replacement(server, mixes.lookup)
             figures.values["worker replacement (ms)"] = ms
