@@ -48,6 +48,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -204,15 +205,15 @@ def flood(url: str, cheap: Callable[[], Query], slow: Callable[[], Query], flood
 
 
 def _tree(root: int) -> set[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-    tree, frontier = set(), {root}
+    """The process and all its descendants (from /proc/PID/task/TID/children: no scan of /proc)."""
+    tree, frontier = set(), [root]
     while frontier:
-        tree |= frontier
-        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - tree
+        pid = frontier.pop()
+        tree.add(pid)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    frontier += [int(c) for c in (task / "children").read_text().split() if int(c) not in tree]
     return tree
 
 
@@ -239,16 +240,44 @@ def pss_mb(server: Server) -> float:
     return total / 1024
 
 
-def settle(server: Server, limit: float = 90.0) -> float:
-    """Wait until the server's processes are idle (abandoned queries finished); seconds waited."""
+def settle(server: Server, limit: float = 120.0) -> float:
+    """Wait until the server is idle again (queries abandoned by the last phase finished); seconds waited.
+
+    Idle: bordergraph's /healthz reports no busy worker, and the processes used under 3 % of a core
+    for two windows of 0.3 s in a row (a server keeps evaluating queries whose clients left).
+    """
     t0 = time.monotonic()
-    while time.monotonic() - t0 < limit:
+    port = urllib.parse.urlsplit(server.url).port or 80
+    quiet = 0
+    while time.monotonic() - t0 < limit and quiet < 2:
+        if server.name == "bordergraph" and asyncio.run(_busy_workers(port)):
+            quiet = 0
+            time.sleep(0.3)
+            continue
         pids = _tree(server.process.pid)
         before = _cpu_seconds(pids)
         time.sleep(0.3)
-        if _cpu_seconds(pids) - before < 0.03:
-            break
+        quiet = quiet + 1 if _cpu_seconds(pids) - before < 0.01 else 0
     return time.monotonic() - t0
+
+
+async def _busy_workers(port: int) -> int:
+    body = await _get_json(port, "/healthz")
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        return int(body["workers"]["busy"])
+    return 0
+
+
+async def _get_json(port: int, path: str) -> Any:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
+        raw = await reader.read()
+    finally:
+        writer.close()
+    with contextlib.suppress(ValueError):
+        return json.loads(raw.split(b"\r\n\r\n", 1)[-1])
+    return None
 
 
 def build_dir(size: str) -> Path:
@@ -370,15 +399,9 @@ def replacement(server: Server, cheap: Callable[[], Query], limit: float = 120.0
 
 
 async def _pool_ready(port: int, size: int) -> bool:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
-        raw = await reader.read()
-    finally:
-        writer.close()
-    body = raw.split(b"\r\n\r\n", 1)[-1]
-    with contextlib.suppress(ValueError, KeyError, TypeError):
-        return int(json.loads(body)["workers"]["ready"]) >= size
+    body = await _get_json(port, "/healthz")
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        return int(body["workers"]["ready"]) >= size
     return False
 
 
