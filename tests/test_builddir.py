@@ -146,6 +146,19 @@ def test_publishing_keeps_the_current_and_the_previous_build(tmp_path: Path, pat
     assert kept == sorted([made[-2].id, made[-1].id])
 
 
+def test_a_build_a_server_holds_is_not_removed(tmp_path: Path, paths: Paths) -> None:
+    nquads = tmp_path / "data.nq"
+    nquads.write_text("<urn:s> <urn:p> <urn:o> <urn:g> .\n", encoding="utf-8")
+    root = tmp_path / "builds"
+    inputs = project_inputs(paths.root)
+    served = publish(root, inputs, lambda d: write_store(d, nquads=nquads), {"ok": True})
+    with served.hold():
+        later = [publish(root, inputs, lambda d: write_store(d, nquads=nquads), {"ok": True}) for _ in range(3)]
+        assert served.store_path.is_dir() and served.open_store() is not None
+    publish(root, inputs, lambda d: write_store(d, nquads=nquads), {"ok": True})  # released: pruned now
+    assert not served.path.exists() and not later[0].path.exists() and later[2].path.exists()
+
+
 def test_build_refuses_data_that_does_not_validate(checkout: Path, tmp_path: Path) -> None:
     record = sorted((checkout / "data" / "records").glob("*.trig"))[0]
     record.write_text(record.read_text(encoding="utf-8").replace("oa:start", "oa:nonsense", 1), encoding="utf-8")

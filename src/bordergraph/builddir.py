@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyoxigraph as ox
 
@@ -46,6 +46,7 @@ MANIFEST = "manifest.json"
 STORE = "store"
 DUMP = "bordergraph.nq"
 CURRENT = "current"
+IN_USE = ".in-use"
 FORMAT = 1  # of the manifest; a build with another format is rebuilt
 #: Distributions whose versions go into the manifest (a change of any of them means a rebuild).
 TOOLS = ("bordergraph", "pyoxigraph", "rdflib", "pyshacl")
@@ -170,6 +171,16 @@ class BuildDir:
     @property
     def default_size(self) -> int:
         return int(self.manifest["default_graph"])
+
+    def hold(self) -> IO[str]:
+        """Mark the build as in use for as long as the returned file stays open (a shared lock).
+
+        Publishing keeps the current and the previous build and removes older ones, except those a
+        running server holds: its workers must still be able to open the store when replaced.
+        """
+        handle = (self.path / IN_USE).open("a")
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        return handle
 
     def open_store(self) -> ox.Store:
         """The store, read-only: any number of processes may open it at once (about 15 ms, 30 MB each)."""
@@ -327,7 +338,13 @@ def _prune(root: Path, keep: set[str]) -> None:
     for entry in root.iterdir():
         if entry.is_symlink() or entry.name.startswith(".") or entry.name in keep:
             continue
-        if (entry / MANIFEST).is_file():  # only folders that are builds
+        if not (entry / MANIFEST).is_file():  # only folders that are builds
+            continue
+        with (entry / IN_USE).open("a") as marker:
+            try:
+                fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a running server holds it (BuildDir.hold)
             shutil.rmtree(entry, ignore_errors=True)
 
 

@@ -157,6 +157,7 @@ class SparqlRouter(APIRouter):
             self._workdir = Path(tempfile.mkdtemp(prefix="bordergraph-"))
             build = publish(self._workdir, Inputs(self._workdir, ()), partial(_copy_store, store), IN_MEMORY)
         self.build = build
+        self._held = build.hold()  # older builds are pruned unless a server still holds them
         self.graph_sizes = build.graph_sizes  # counted when the build was written: no scan at start-up
         self.default_size = build.default_size
         self.cache = AnswerCache(settings.cache_bytes)
@@ -200,6 +201,7 @@ class SparqlRouter(APIRouter):
     def close(self) -> None:
         """Stop the workers (and remove the build written for a store in memory)."""
         self.pool.close()
+        self._held.close()
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
 
