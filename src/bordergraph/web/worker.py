@@ -221,16 +221,9 @@ class WorkerPool:
         deadline = loop.time() + wait
         while True:
             try:
-                worker = self._idle.get_nowait()
+                return self._idle.get_nowait()
             except queue.Empty:
                 pass
-            else:
-                if worker.process.is_alive():
-                    return worker
-                # It died while idle (killed from outside, out of memory): no query is to blame.
-                log.error("an idle query worker died (exit code %s); starting another", worker.process.exitcode)
-                self._retire(worker)
-                continue
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise NoWorkerError
