@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -31,7 +32,7 @@ sys.path.insert(0, str(BENCH))
 from bordergraph.builddir import current  # noqa: E402
 from bordergraph.querystore import QueryStore  # noqa: E402
 from bordergraph.web.answer import evaluate  # noqa: E402
-from bordergraph.web.worker import Job, WorkerPool  # noqa: E402
+from bordergraph.web.worker import Job, WorkerDiedError, WorkerPool  # noqa: E402
 from run import queries  # noqa: E402
 
 
@@ -112,8 +113,9 @@ def main() -> None:
                 victim = pool.pids()[0]
                 os.kill(victim, signal.SIGKILL)
                 t0 = time.perf_counter()
-                for _ in range(pool.size):  # one of these finds the dead worker and starts a replacement
-                    await pool.run(job, 30, 30)
+                for _ in range(pool.size):  # one of these is handed the dead worker: a replacement starts
+                    with contextlib.suppress(WorkerDiedError):  # the pool blames that query (its 500)
+                        await pool.run(job, 30, 30)
                 while victim in pool.pids() or pool.ready < pool.size:
                     await asyncio.sleep(0.001)
                 replaced.append(time.perf_counter() - t0)
