@@ -22,7 +22,30 @@ from bordergraph.web.settings import Settings
 from bordergraph.web.sparql import SparqlRouter
 
 #: What the ``serve`` fixture gives: ``serve(built, settings)`` → a context manager of (base URL, router).
-Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
+Serve = Callable[..., AbstractContextManager[tuple[str, SparqlRouter]]]
+
+
+def _source_graph_names() -> list[str]:
+    """The local names of the source graphs, read from data/sources.trig (never a hard-coded list)."""
+    from rdflib import Dataset
+
+    from bordergraph.prefixes import BG
+
+    dataset = Dataset(default_union=True)
+    dataset.parse(find_paths().sources_file, format="trig")
+    return sorted(str(g).rsplit("/", 1)[-1] for g in dataset.objects(None, BG.sourceGraph))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that takes ``source_graph`` runs once per source graph, so a new release is covered at once."""
+    if "source_graph" in metafunc.fixturenames:
+        metafunc.parametrize("source_graph", _source_graph_names())
+
+
+@pytest.fixture(scope="session")
+def source_graphs() -> list[str]:
+    """The local names of every source graph (``bgg:<name>``), counted from data/sources.trig."""
+    return _source_graph_names()
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +54,9 @@ def paths() -> Paths:
 
 
 @pytest.fixture(scope="session")
-def built() -> Built:
-    return build()
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The real dataset, validated once, with its canonical dump written (as ``bordergraph serve`` does)."""
+    return build(dump_dir=tmp_path_factory.mktemp("build"))
 
 
 @pytest.fixture(scope="session")
@@ -47,15 +71,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def running(built: Built, settings: Settings) -> Iterator[tuple[str, SparqlRouter]]:
-    """Serve ``built`` with a real uvicorn (in a thread) on a free loopback port: (base URL, SPARQL router).
+#: ``running``'s default public URL: the address the server listens on.
+OWN_URL = "own"
 
-    Waits until the query workers are ready, and stops the server and its workers afterwards.
+
+@contextmanager
+def running(
+    built: Built, settings: Settings, public_url: str | None = OWN_URL, port: int | None = None
+) -> Iterator[tuple[str, SparqlRouter]]:
+    """Serve ``built`` with a real uvicorn (in a thread) on a loopback port: (base URL, SPARQL router).
+
+    ``public_url`` is the endpoint's public URL: by default the address it listens on; ``None`` for the
+    URL each client used. ``port``: a free one unless given. Waits until the query workers are ready,
+    and stops the server and its workers afterwards.
     """
-    port = free_port()
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
-    app = create_app(built.store, built.paths, settings, public_url=f"{base}/sparql")
+    assert built.dump is not None, "serve a build made with dump_dir"
+    public = f"{base}/sparql" if public_url == OWN_URL else public_url
+    app = create_app(built.store, built.paths, built.dump, settings, public, built.search)
     sparql: SparqlRouter = app.state.sparql
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -45,6 +45,7 @@ from bordergraph.problems import Report
 MANIFEST = "manifest.json"
 STORE = "store"
 DUMP = "bordergraph.nq"
+SEARCH = "search.sqlite"
 CURRENT = "current"
 IN_USE = ".in-use"
 FORMAT = 1  # of the manifest; a build with another format is rebuilt
@@ -224,14 +225,15 @@ def publish(
     root: Path,
     inputs: Inputs,
     fill: Callable[[Path], dict[str, Any]],
-    validation: dict[str, Any],
+    validation: dict[str, Any] | None = None,
     prints: dict[str, dict[str, Any]] | None = None,
 ) -> BuildDir:
     """Write a new build beside the old ones and make it current, atomically.
 
-    ``fill(folder)`` writes ``folder/store`` (and the dump) and returns the manifest's ``graphs``
-    and ``default_graph``; ``validation`` is the validation summary (``{"ok": True, ...}`` for a
-    build that may be served). If ``fill`` raises, or the process dies, ``current`` is unchanged.
+    ``fill(folder)`` writes ``folder/store`` (and the dump) and returns the manifest's ``graphs``,
+    ``default_graph`` and ``triples`` (``write_store`` counts them), and may return ``validation``;
+    ``validation`` is the validation summary (``{"ok": True, ...}`` for a build that may be served).
+    If ``fill`` raises, or the process dies, ``current`` is unchanged.
 
     Raises:
         BuildError: another build holds the lock, or the folder cannot be written.
@@ -257,7 +259,7 @@ def publish(
                 "id": build_id,
                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "inputs": prints,
-                "validation": validation,
+                "validation": validation or {"ok": False, "note": "no validation summary was given"},
                 "tools": tools,
                 "dump_sha256": sha256_file(partial / DUMP) if (partial / DUMP).is_file() else None,
                 **counts,

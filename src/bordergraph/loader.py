@@ -17,6 +17,7 @@ from bordergraph.mappings import parsed_mappings
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BGG, ONTOLOGY_GRAPH, SOURCES_GRAPH, bind
 from bordergraph.problems import LoadError, Problem
+from bordergraph.shorthand import expand_parsed
 
 
 @dataclass
@@ -85,10 +86,14 @@ def load(paths: Paths, record_files: list[Path] | None = None) -> Loaded:
                 )
             )
             continue
+        if not graphs:
+            continue  # an empty records file (`bordergraph add-source` writes one): nothing to load yet
         if graph_iri not in graphs:
             problems.append(Problem("one-graph-per-file", rel, "", f"holds no triples in GRAPH <{graph_iri}>"))
             continue
         parsed.append((path, graph_iri, graphs[graph_iri]))
+    if not problems:  # the bg:quote shorthand → full annotations, and the derived direct edges
+        problems.extend(expand_parsed(paths, parsed))
     if record_files is None:  # the mapping tables link the project's own records, so only with those
         parsed.extend(parsed_mappings(paths, problems))
     if problems:

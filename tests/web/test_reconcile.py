@@ -189,9 +189,7 @@ def test_property_constraints_refine_score_and_match(service: str) -> None:
             },
             "by-name": {
                 "query": "Goodale",
-                "properties": [
-                    {"pid": "org:holds", "v": "Minister of Public Safety and Emergency Preparedness (Canada)"}
-                ],
+                "properties": [{"pid": "org:holds", "v": "Minister of Public Safety and Emergency Preparedness"}],
             },
             "only": {"properties": [{"pid": "skos:exactMatch", "v": ["wd:Q76"]}]},
         },

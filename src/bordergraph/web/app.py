@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from bordergraph.builddir import BuildDir
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
+from bordergraph.search import SearchIndex, build_index
 from bordergraph.version import __version__
 from bordergraph.web.reconcile import reconcile_router
+from bordergraph.web.search_pages import search_router
 from bordergraph.web.settings import Settings
 from bordergraph.web.site import mount_site
 from bordergraph.web.sparql import SparqlRouter
@@ -25,14 +28,20 @@ from bordergraph.web.sparql import SparqlRouter
 def create_app(
     store: QueryStore,
     paths: Paths,
+    dump: Path,
     settings: Settings | None = None,
     public_url: str | None = None,
+    search_index: Path | None = None,
     build: BuildDir | None = None,
 ) -> FastAPI:
-    """Build the web app for a validated, indexed dataset (``public_url`` overrides the settings').
+    """Build the web app for a validated store, its checkout's paths and its canonical dump.
 
+    ``dump`` is the build's ``bordergraph.nq`` (``build(dump_dir=...)``), served as the download.
+    ``search_index`` is the build's search index (``search.sqlite`` beside the dump); without one
+    it is built from the store in a scratch folder at start-up and removed with it.
     ``build`` is the build directory whose store the workers open read-only (``store`` is that store,
     opened read-only too); without it, ``store`` is first written to a temporary build directory.
+    ``public_url`` overrides the settings'.
     """
     settings = settings or Settings()
     if public_url:
@@ -51,6 +60,9 @@ def create_app(
     app.include_router(sparql)
     sparql.install(app)
     app.state.sparql = sparql
-    app.include_router(reconcile_router(store))  # W3C Reconciliation API at /reconcile
-    mount_site(app, store, paths, settings.public_url)  # /, /id/…, /ontology, /source/…, /static, 404 page
+    search = SearchIndex(search_index or build_index(store, sparql.workdir / "search.sqlite").path)
+    app.state.search = search
+    app.include_router(search_router(search))  # /search, /list, /list/{kind} (before the site's catch-alls)
+    app.include_router(reconcile_router(store, search))  # W3C Reconciliation API at /reconcile
+    mount_site(app, store, paths, dump, settings.public_url, search)  # /, /id/…, /ontology, /source/…, 404 page
     return app

@@ -3,7 +3,9 @@
 Spec: https://www.w3.org/community/reports/reconciliation/CG-FINAL-specs-0.2-20230410/
 Written by hand: no maintained FastAPI library implements the reconciliation protocol. It is a
 small router over an in-memory index of the validated store's labelled records (rdfs:label and
-skos:altLabel), built once when the app starts.
+skos:altLabel), built once when the app starts, and over the site's search index
+(bordergraph.search): suggestions come from it, and among candidates equally similar to the
+query it decides the order, so a person comes before the meetings named after them.
 
 Identifiers are record slugs (``ralph-goodale``; ``identifierSpace`` + id is the record IRI);
 types are compact IRIs with the project prefixes (``foaf:Person``, ``bg:GovernmentAgency``).
@@ -17,6 +19,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,15 +28,18 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bordergraph.prefixes import PREFIXES
+from bordergraph import prefixes
+from bordergraph.prefixes import PREFIXES, RDF_TYPE, compact
 from bordergraph.querystore import QueryStore
+from bordergraph.search import MAX_LIMIT as SEARCH_MAX
+from bordergraph.search import SearchIndex
 from bordergraph.version import __version__
+from bordergraph.web.errors import error
 from bordergraph.web.lazy import lazy
 
 RECONCILE_PATH = "/reconcile"
 ID_SPACE = PREFIXES["bgr"]
 SCHEMA_SPACE = PREFIXES["bg"]
-RDF_TYPE = PREFIXES["rdf"] + "type"
 LABEL = PREFIXES["rdfs"] + "label"
 ALT_LABEL = PREFIXES["skos"] + "altLabel"
 DEFAULT_LIMIT, MAX_LIMIT = 5, 100
@@ -44,6 +50,8 @@ MIN_SCORE = 55.0  # candidates less similar than this (out of 100) are not propo
 DEFAULT_TYPES = ["foaf:Person", "org:Organization", "org:Post", "bg:Place", "bg:Event", "bg:PolicyDocument",
                  "bg:Program", "bg:Bill"]  # fmt: skip
 EXCLUDED_TYPES = ["bg:EvidencedFact", "oa:Annotation", "bg:SourceDocument"]
+# The search index's kinds of those records (facts, quotes, claims, figures, sources and topics are not).
+SUGGEST_KINDS = ["person", "organisation", "agreement", "program", "bill", "event", "post", "place", "other"]
 
 _INDEX_QUERY = f"""
 SELECT ?e ?p ?o WHERE {{
@@ -83,22 +91,9 @@ def similarity(query: str, name: str) -> float:
     return round(min(99.0, 100 * max(chars, words, contained)), 1)
 
 
-def compact(iri: str) -> str:
-    """An IRI as ``prefix:local`` with the project prefixes (longest namespace wins), else unchanged."""
-    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
-    if best is None:
-        return iri
-    return next(f"{p}:{iri[len(best) :]}" for p, ns in PREFIXES.items() if ns == best)
-
-
 def expand(ref: str) -> str:
     """``bg:Country`` or a full IRI → the IRI; a bare slug → the record IRI."""
-    prefix, sep, local = ref.partition(":")
-    if sep and prefix in PREFIXES:
-        return PREFIXES[prefix] + local
-    if sep:  # already an IRI (http:, https:, urn:…)
-        return ref
-    return ID_SPACE + ref
+    return prefixes.expand(ref) if ":" in ref else ID_SPACE + ref
 
 
 @dataclass
@@ -262,8 +257,16 @@ def parse_batch(raw: str) -> dict[str, ReconQuery]:
 class Reconciler:
     """Answers queries from the index: score, type filter, property constraints, match flag."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, search: SearchIndex) -> None:
         self.index = index
+        self.search = search
+
+    def _search_order(self, text: str) -> dict[str, int]:
+        """Each record's position in the search index's answer for ``text`` (kind-weighted BM25)."""
+        if not text.strip():
+            return {}
+        hits = self.search.search(text, limit=SEARCH_MAX).hits
+        return {hit.iri: position for position, hit in enumerate(hits)}
 
     def _types_ok(self, entity: Entity, wanted: list[str]) -> bool:
         targets = {expand(t) for t in wanted}
@@ -295,7 +298,10 @@ class Reconciler:
                 continue
             scored.append((score, bool(text) and text in entity.names and fraction == 1.0, entity))
         exact = [s for s in scored if s[1]]
-        scored.sort(key=lambda s: (-s[0], s[2].name))
+        # Equal similarity (``Goodale`` is as contained in "Ralph Goodale" as in "Meeting of Goodale
+        # and Kelly"): the search index's order decides, which puts people before their meetings.
+        order = self._search_order(query.query or "")
+        scored.sort(key=lambda s: (-s[0], order.get(s[2].iri, len(order)), s[2].name))
         limit = min(query.limit or DEFAULT_LIMIT, MAX_LIMIT)
         return [
             {
@@ -316,13 +322,11 @@ class Reconciler:
         return kinds + (f"; also: {', '.join(sorted(aliases))}" if aliases else "")
 
     def suggest_entities(self, prefix: str, cursor: int) -> list[dict[str, Any]]:
-        wanted = normalize(prefix)
-        hits = [
-            e
-            for e in self.index.entities.values()
-            if any(n.startswith(wanted) or f" {wanted}" in f" {n}" for n in e.names)
-        ]
-        hits.sort(key=lambda e: (not any(n.startswith(wanted) for n in e.names), e.name))
+        """Records with a name or alias whose words start with what was typed, in the search index's order."""
+        limit = min(cursor + SUGGEST_PAGE, SEARCH_MAX)
+        found = self.search.suggest(prefix, kind=SUGGEST_KINDS, limit=limit) if cursor < SEARCH_MAX else []
+        by_iri = {e.iri: e for e in self.index.entities.values()}
+        hits = [by_iri[h.iri] for h in found if h.iri in by_iri]
         return [
             {
                 "id": e.id,
@@ -367,10 +371,6 @@ class Reconciler:
         )
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"message": message}, headers=CORS)
-
-
 CORS = {"Access-Control-Allow-Origin": "*"}  # the spec requires CORS so browser clients can call the service
 
 
@@ -382,9 +382,9 @@ def _cursor(value: str | None) -> int:
     return int(value)
 
 
-def reconcile_router(store: QueryStore) -> APIRouter:
-    """The router: mount it with ``app.include_router(reconcile_router(built.store))``."""
-    reconciler = lazy(lambda: Reconciler(Index(store)))  # the index scans the store: made on first use
+def reconcile_router(store: QueryStore, search: SearchIndex) -> APIRouter:
+    """The router: mount it with ``app.include_router(reconcile_router(store, search_index))``."""
+    reconciler = lazy(lambda: Reconciler(Index(store), search))  # the index scans the store: made on first use
     router = APIRouter(prefix=RECONCILE_PATH, tags=["reconciliation"])
 
     def base_of(request: Request) -> str:
@@ -413,7 +413,7 @@ def reconcile_router(store: QueryStore) -> APIRouter:
         try:
             batch = parse_batch(raw)
         except BadRequestError as exc:
-            return _error(400, str(exc))
+            return error(400, str(exc), CORS)
         return JSONResponse({key: {"result": reconciler.candidates(q)} for key, q in batch.items()}, headers=CORS)
 
     @router.get("", summary="Service manifest, or a batch of queries with ?queries=")
@@ -426,41 +426,41 @@ def reconcile_router(store: QueryStore) -> APIRouter:
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return _error(400, "the request body is not UTF-8: encode the form as UTF-8")
+            return error(400, "the request body is not UTF-8: encode the form as UTF-8", CORS)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if body and content_type not in {"application/x-www-form-urlencoded", ""}:
-            return _error(415, f"send queries as application/x-www-form-urlencoded (queries=...), not {content_type}")
+            return error(
+                415, f"send queries as application/x-www-form-urlencoded (queries=...), not {content_type}", CORS
+            )
         form = dict(parse_qsl(body, keep_blank_values=True))
         raw_queries = form.get("queries", request.query_params.get("queries"))
         if raw_queries is None:
-            return _error(400, "POST needs a form field queries= holding the JSON batch of queries")
+            return error(400, "POST needs a form field queries= holding the JSON batch of queries", CORS)
         return answer(request, raw_queries)
+
+    def suggested(find: Callable[[str, int], list[dict[str, Any]]], prefix: str | None, cursor: str | None) -> Response:
+        if prefix is None:
+            return error(400, "suggest needs ?prefix=, the text typed so far", CORS)
+        try:
+            return JSONResponse({"result": find(prefix, _cursor(cursor))}, headers=CORS)
+        except BadRequestError as exc:
+            return error(400, str(exc), CORS)
 
     @router.get("/suggest/entity", summary="Auto-complete record names")
     async def suggest_entity(request: Request, prefix: str | None = None, cursor: str | None = None) -> Response:
-        if prefix is None:
-            return _error(400, "suggest needs ?prefix=, the text typed so far")
-        try:
-            return JSONResponse({"result": reconciler.suggest_entities(prefix, _cursor(cursor))}, headers=CORS)
-        except BadRequestError as exc:
-            return _error(400, str(exc))
+        return suggested(reconciler.suggest_entities, prefix, cursor)
 
     @router.get("/suggest/type", summary="Auto-complete type names")
     async def suggest_type(request: Request, prefix: str | None = None, cursor: str | None = None) -> Response:
-        if prefix is None:
-            return _error(400, "suggest needs ?prefix=, the text typed so far")
-        try:
-            return JSONResponse({"result": reconciler.suggest_types(prefix, _cursor(cursor))}, headers=CORS)
-        except BadRequestError as exc:
-            return _error(400, str(exc))
+        return suggested(reconciler.suggest_types, prefix, cursor)
 
     @router.get("/preview", summary="A small HTML card for one record")
     async def preview(request: Request, id: str | None = None) -> Response:
         if not id:
-            return _error(400, "preview needs ?id=, a record id such as ralph-goodale")
+            return error(400, "preview needs ?id=, a record id such as ralph-goodale", CORS)
         entity = reconciler.index.entities.get(id)
         if entity is None:
-            return _error(404, f"no record with id {id!r}: use an id from a reconciliation result")
+            return error(404, f"no record with id {id!r}: use an id from a reconciliation result", CORS)
         return HTMLResponse(reconciler.preview(entity, base_of(request)), headers=CORS)
 
     return router

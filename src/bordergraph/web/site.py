@@ -15,8 +15,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from functools import cached_property
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
@@ -29,7 +30,7 @@ from bordergraph.describe import (
     DATASET,
     DEFAULT,
     LICENCE,
-    RDF_MEDIA,
+    Triples,
     count,
     downloads,
     graph_triples,
@@ -40,11 +41,12 @@ from bordergraph.examples import examples
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BASE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF_TYPE, curie
 from bordergraph.querystore import QueryStore
+from bordergraph.search import SearchIndex
 from bordergraph.version import __version__
-from bordergraph.web.conneg import HTML, negotiate
+from bordergraph.web.conneg import DOCUMENT_TYPES, GRAPH_FORMATS, HTML, negotiate
 from bordergraph.web.errors import not_acceptable
 from bordergraph.web.lazy import lazy
-from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, STATIC, TEMPLATES, local_href, query_link
+from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, LIST_PATH, STATIC, TEMPLATES, local_href, query_link
 from bordergraph.web.viewmodel import EXACT_MATCH, SiteData, Source, Term, Urls
 
 #: Every path of a thing in the namespace (records, topics, graphs, mapping sets, ontology, dataset).
@@ -60,12 +62,29 @@ THING_ROUTES = [
     "/dataset.{ext}",
     "/dataset/{rest:path}",
 ]
-OFFERED = [HTML] + [media for media, _ in RDF_MEDIA.values()]
-EXTENSION = {media: ext for ext, (media, _) in RDF_MEDIA.items()} | {HTML: "html"}
+OFFERED = [HTML, *DOCUMENT_TYPES.values()]
+EXTENSION = {media: ext for ext, media in DOCUMENT_TYPES.items()} | {HTML: "html"}
 
 
 class Site(SiteData):
     """The pages, rendered from the view models (and cached when they depend only on the build)."""
+
+    def __init__(
+        self, store: QueryStore, paths: Paths, dump: Path, public_url: str | None, search: SearchIndex
+    ) -> None:
+        super().__init__(store, paths, dump, public_url)
+        self.search = search
+
+    def record_kinds(self) -> list[dict[str, Any]]:
+        """The home page's records by kind: each kind's count and list, and its classes' counts and lists."""
+        types: dict[str, list[tuple[str, int, str]]] = {}
+        for kind, value, label, n in self.search.type_counts():
+            href = f"{LIST_PATH}/{kind.slug}?{urlencode({'type': value}, safe=':')}"
+            types.setdefault(kind.key, []).append((label, n, href))
+        return [
+            {"kind": k, "count": n, "href": f"{LIST_PATH}/{k.slug}", "types": types.get(k.key, [])}
+            for k, n in self.search.kind_counts()
+        ]
 
     # -- pages --------------------------------------------------------------------------
 
@@ -223,10 +242,6 @@ class Site(SiteData):
 
     def landing_page(self, urls: Urls) -> str:
         c = count(self.qs)
-        record_classes = self.select(
-            "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c FILTER(STRSTARTS(STR(?x), STR(bgr:))) } "
-            "GROUP BY ?c ORDER BY DESC(?n) ?c"
-        )
         facts_per_graph = {
             r["g"].value: int(r["n"].value)
             for r in self.select(
@@ -237,7 +252,7 @@ class Site(SiteData):
         return self.render(
             "landing.html",
             counts=c,
-            classes=[(self.term(r["c"]), int(r["n"].value)) for r in record_classes],
+            record_kinds=self.record_kinds(),
             sources=list(self.sources.values()),
             facts_per_graph=facts_per_graph,
             examples=[(e, query_link(e.text)) for e in examples(self.paths)],
@@ -293,17 +308,11 @@ class Site(SiteData):
 
     # -- dumps ----------------------------------------------------------------------------
 
-    @cached_property
-    def nquads(self) -> bytes:
-        quads = [q for q in self.ox.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)]
-        text = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
-        lines = sorted(set(text.splitlines()))
-        return ("\n".join(line for line in lines if line.strip()) + "\n").encode("utf-8")
 
-    @cached_property
-    def trig(self) -> bytes:
-        quads = [q for q in self.ox.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)]
-        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b""
+def document(triples: Triples, ext: str, headers: dict[str, str]) -> Response:
+    """An RDF document of the site in the format its extension names."""
+    media = DOCUMENT_TYPES[ext]
+    return Response(serialize(triples, GRAPH_FORMATS[media]), media_type=media, headers=headers)
 
 
 def _split(name: str) -> tuple[str, str | None]:
@@ -333,7 +342,7 @@ def site_router(site: Site) -> APIRouter:
             return RedirectResponse(f"/{doc}.{EXTENSION[media]}", status_code=303, headers={"Vary": "Accept"})
         links = {"Link": f'<{iri}>; rel="describes"'}
         if ext != "html":
-            return Response(serialize(site.triples_for(iri, urls), ext), media_type=RDF_MEDIA[ext][0], headers=links)
+            return document(site.triples_for(iri, urls), ext, links)
         if iri == ONTOLOGY_IRI or iri == site.version_iri:
             page = site.cached("ontology", urls, site.ontology_page)
         elif iri == DATASET:
@@ -359,7 +368,7 @@ def site_router(site: Site) -> APIRouter:
     def void(request: Request) -> Response:
         """The VoID file (RFC 8615 well-known location): a document, so 200 with Content-Location."""
         accept = request.headers.get("accept")
-        offered = [m for m, _ in RDF_MEDIA.values()] + [HTML]
+        offered = [*DOCUMENT_TYPES.values(), HTML]
         media = negotiate(accept, offered)
         if media is None:
             return not_acceptable(accept, offered)
@@ -373,9 +382,9 @@ def site_router(site: Site) -> APIRouter:
         headers = {**headers, "Content-Location": f"/.well-known/void.{ext}"}
         if ext == "html":
             return HTMLResponse(site.cached("void", urls, lambda: site.void_page(urls)), headers=headers)
-        if ext not in RDF_MEDIA:
+        if ext not in DOCUMENT_TYPES:
             raise HTTPException(404, f"no format {ext!r}: use .ttl, .jsonld, .nt, .rdf or .html")
-        return Response(serialize(site.described(urls)[0], ext), media_type=RDF_MEDIA[ext][0], headers=headers)
+        return document(site.described(urls)[0], ext, headers)
 
     @router.get("/source/{name}")
     def source(request: Request, name: str) -> Response:
@@ -406,9 +415,11 @@ def _suggestions(site: Site, path: str) -> list[Term]:
     return [site.term(ox.NamedNode(BASE + m)) for m in difflib.get_close_matches(doc, sorted(pool), n=5, cutoff=0.5)]
 
 
-def mount_site(app: FastAPI, store: QueryStore, paths: Paths, public_url: str | None) -> Site:
-    """Add the site's routes, its static files and its HTML 404 page to the app."""
-    site = lazy(lambda: Site(store, paths, public_url))  # its view models scan the store: made on the first page
+def mount_site(
+    app: FastAPI, store: QueryStore, paths: Paths, dump: Path, public_url: str | None, search: SearchIndex
+) -> Site:
+    """Add the site's routes, its static files and its HTML 404 page to the app (``search``: the home page's counts)."""
+    site = lazy(lambda: Site(store, paths, dump, public_url, search))  # scans the store: made on the first page
     app.include_router(site_router(site))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -49,7 +49,15 @@ from bordergraph.web.metrics import Metrics, log_query
 from bordergraph.web.ratelimit import RateLimiter
 from bordergraph.web.settings import Settings
 from bordergraph.web.ui import SPARQL_PATH, render_yasgui
-from bordergraph.web.worker import Job, NoWorkerError, QueryTimeoutError, WorkerDiedError, WorkerPool
+from bordergraph.web.worker import (
+    ClientBusyError,
+    Job,
+    NoWorkerError,
+    QueryQuarantinedError,
+    QueryTimeoutError,
+    WorkerDiedError,
+    WorkerPool,
+)
 
 log = logging.getLogger("bordergraph.web.sparql")
 
@@ -152,10 +160,9 @@ class SparqlRouter(APIRouter):
         self.description = DESCRIPTION
         self.metrics = Metrics()
         self.rate_limiter = RateLimiter(settings.rate, settings.burst)
-        self._workdir: Path | None = None
+        self._workdir = Path(tempfile.mkdtemp(prefix="bordergraph-"))
         if build is None:  # a store in memory (tests, the Python API): write it where the workers can open it
-            self._workdir = Path(tempfile.mkdtemp(prefix="bordergraph-"))
-            build = publish(self._workdir, Inputs(self._workdir, ()), partial(_copy_store, store), IN_MEMORY)
+            build = publish(self._workdir / "builds", Inputs(self._workdir, ()), partial(_copy_store, store), IN_MEMORY)
         self.build = build
         self._held = build.hold()  # older builds are pruned unless a server still holds them
         self.graph_sizes = build.graph_sizes  # counted when the build was written: no scan at start-up
@@ -177,7 +184,13 @@ class SparqlRouter(APIRouter):
             self.add_api_route(path, self.sparql_write, methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
         self.add_api_route("/healthz", self.healthz, methods=["GET", "HEAD"], tags=["operations"])
         self.add_api_route("/metrics", self.render_metrics, methods=["GET"], tags=["operations"])
-        self.pool = WorkerPool(build.store_path, settings.concurrency)
+        self.pool = WorkerPool(
+            build.store_path,
+            settings.concurrency,
+            quarantine=settings.crash_quarantine,
+            per_client=settings.client_concurrency or None,
+            client_queue=settings.client_queue,
+        )
         self._inflight = 0
 
     # -- life cycle ------------------------------------------------------------------------
@@ -198,12 +211,16 @@ class SparqlRouter(APIRouter):
         """Wait (off the event loop) until every query worker has loaded the dataset."""
         await anyio.to_thread.run_sync(self.pool.wait_ready)
 
+    @property
+    def workdir(self) -> Path:
+        """A scratch folder removed by ``close`` (a search index made at start-up is built there)."""
+        return self._workdir
+
     def close(self) -> None:
-        """Stop the workers (and remove the build written for a store in memory)."""
+        """Stop the workers, and remove the scratch folder (and the build written for a store in memory)."""
         self.pool.close()
         self._held.close()
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+        shutil.rmtree(self._workdir, ignore_errors=True)
 
     # -- routes ----------------------------------------------------------------------------
 
@@ -346,9 +363,13 @@ class SparqlRouter(APIRouter):
         client = request.client.host if request.client else "?"
         form: str | None = None
         status, rows = 500, 0
+        # Relative IRIs in the query resolve against the endpoint's URL (the W3C protocol tests send
+        # `CONSTRUCT { <s> <p> 1 } WHERE {}`); behind a proxy, --public-url says what that URL is.
+        base_iri = self.settings.public_url or str(request.url.replace(query=None, fragment=None))
         try:
             try:
-                info = inspect(query, self.settings.max_depth, self.settings.service_allow)
+                settings = self.settings
+                info = inspect(query, settings.max_depth, settings.service_allow, settings.guard_margin, base_iri)
             except QueryRejectedError as exc:
                 self.metrics.rejections.labels("guard").inc()
                 status = exc.status
@@ -369,8 +390,8 @@ class SparqlRouter(APIRouter):
                 status = 406
                 canonical = [m for m in offered if m not in ALIASES]
                 return error(406, f"cannot answer a {form or 'query'} in {accept}; offered: {', '.join(canonical)}")
-            job = Job(query, default_graph, named_graphs, media, self.settings.row_cap)
-            response = await self._answer(request, job)
+            job = Job(query, default_graph, named_graphs, media, self.settings.row_cap, base_iri)
+            response = await self._answer(request, job, client)
             status = response.status_code
             rows = int(response.headers.get("x-bordergraph-rows", 0))
             return response
@@ -380,13 +401,13 @@ class SparqlRouter(APIRouter):
                 query=query, form=form, method=request.method, client=client, status=status, rows=rows, started=started
             )
 
-    async def _answer(self, request: Request, job: Job) -> Response:
+    async def _answer(self, request: Request, job: Job, client: str) -> Response:
         """An answer from the HTTP caches when the request allows it, else from a worker.
 
         The ETag is known before evaluation (build id + request), so ``If-None-Match`` is answered
         304 without a worker, and a repeated query is answered from the in-process cache.
         """
-        key = (job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap)
+        key = (job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap, job.base_iri)
         tag = etag(self.build.id, key)
         cache_headers = {
             "ETag": tag,
@@ -401,13 +422,13 @@ class SparqlRouter(APIRouter):
             self.metrics.cache.labels("hit").inc()
             return _Answered(job, kept, {**cache_headers, "X-Bordergraph-Cache": "hit"})
         self.metrics.cache.labels("miss").inc()
-        response = await self._evaluate(job)
+        response = await self._evaluate(job, client)
         if isinstance(response, _Answered):
             self.cache.put(key, response.answer, len(response.answer.body))
             response.headers.update({**cache_headers, "X-Bordergraph-Cache": "miss"})
         return response
 
-    async def _evaluate(self, job: Job) -> Response:
+    async def _evaluate(self, job: Job, client: str) -> Response:
         settings = self.settings
         if self._inflight >= settings.concurrency + settings.queue:
             self.metrics.rejections.labels("saturated").inc()
@@ -418,7 +439,24 @@ class SparqlRouter(APIRouter):
             )
         self._inflight += 1
         try:
-            answer = await self.pool.run(job, settings.timeout, settings.timeout)
+            answer = await self.pool.run(job, settings.timeout, settings.timeout, client)
+        except QueryQuarantinedError as exc:
+            self.metrics.rejections.labels("quarantined").inc()
+            return error(
+                422,
+                "this query crashed the query engine a moment ago, so it is refused for "
+                f"{max(1, round(exc.remaining))} s more: simplify it (less nesting, shorter expressions, "
+                "fewer patterns) rather than sending it again",
+            )
+        except ClientBusyError:
+            self.metrics.rejections.labels("client_busy").inc()
+            return error(
+                429,
+                f"too many queries at once from {client}: {self.pool.held_by(client)} running and "
+                f"{settings.client_queue} waiting is the most one client may have; wait for answers "
+                "before sending more",
+                {"Retry-After": str(max(1, round(settings.timeout / 2)))},
+            )
         except NoWorkerError:
             self.metrics.rejections.labels("saturated").inc()
             return error(
