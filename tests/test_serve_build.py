@@ -122,7 +122,10 @@ def test_serve_refuses_inputs_that_do_not_validate(checkout: Path, tmp_path: Pat
     assert build(checkout, builds).returncode == 0
     first = current(builds)
     record = sorted((checkout / "data" / "records").glob("*.trig"))[0]
-    record.write_text(record.read_text(encoding="utf-8").replace("oa:start", "oa:nonsense", 1), encoding="utf-8")
+    text = record.read_text(encoding="utf-8")
+    broken = text.replace('bg:quote "', 'bg:quote "words no source prints ', 1)  # a quote not in the source
+    assert broken != text, "the records file has no bg:quote to break"
+    record.write_text(broken, encoding="utf-8")
     log = tmp_path / "serve.log"
     with serving(checkout, builds, log) as (_, process):
         assert process.wait(timeout=120) == 1
