@@ -43,6 +43,7 @@ from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
 from bordergraph.web.conneg import HTML, negotiate
 from bordergraph.web.errors import not_acceptable
+from bordergraph.web.facts import EntityView
 from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, STATIC, TEMPLATES, local_href, query_link
 from bordergraph.web.viewmodel import EXACT_MATCH, SiteData, Source, Term, Urls
 
@@ -80,10 +81,9 @@ class Site(SiteData):
     def entity_page(self, iri: str, urls: Urls) -> str:
         triples = self.triples_for(iri, urls)
         node = ox.NamedNode(iri)
-        outgoing = [t for t in triples if t.subject == node]
-        types = [self.term(t.object) for t in outgoing if t.predicate.value == RDF_TYPE]
-        shown = [t for t in outgoing if t.predicate.value != RDF_TYPE and t.predicate.value not in EXACT_MATCH]
-        matches = [self.term(t.object) for t in outgoing if t.predicate.value in EXACT_MATCH]
+        view = EntityView(self, iri)
+        types = [self.term(ox.NamedNode(t)) for t in self.types.get(iri, [])]
+        matches = [self.term(t.object) for t in triples if t.subject == node and t.predicate.value in EXACT_MATCH]
         incoming = [
             t for t in triples if t.object == node and isinstance(t.subject, ox.NamedNode) and t.subject != node
         ]
@@ -91,22 +91,31 @@ class Site(SiteData):
         for t in incoming:
             groups[t.predicate.value].append(self.term(t.subject))
         incoming_rows = sorted(
-            ((self.term(ox.NamedNode(p)), sorted(v, key=lambda x: x.text)) for p, v in groups.items()),
+            ((view.property_term(p), sorted(v, key=lambda x: x.text)) for p, v in groups.items()),
             key=lambda row: row[0].text.lower(),
         )
-        source = self.sources.get(iri)
+        related = {iri} | {t.object.value for t in triples if t.subject == node and isinstance(t.object, ox.NamedNode)}
+        related |= {t.subject.value for t in incoming if isinstance(t.subject, ox.NamedNode)}
+        in_dataset = iri.startswith(DATASET)  # described by the VoID, not by a source graph
+        outgoing = [t for t in triples if t.subject == node and t.predicate.value != RDF_TYPE]
+        rows = view.rows()  # numbers the footnotes in page order: rows, then disagreements and notes
         return self.render(
             "entity.html",
             iri=iri,
             label=self.labels.get(iri) or curie(iri) or iri,
             types=types,
-            properties=self.grouped(shown, triples),
+            summary=view.summary(types),
+            rows=rows,
+            properties=self.grouped(outgoing, triples) if in_dataset else [],
+            disagreements=view.disagreements(),
+            notes=view.notes(),
+            footnotes=list(view.footnotes.values()),
             incoming=incoming_rows,
             matches=matches,
-            evidence=self.evidence(iri, triples) if not iri.startswith(DATASET) else [],
+            evidence=view.evidence(related) if not in_dataset else [],
             described_in=self.described_in(iri),
-            source=source,
-            drawing=self.neighbourhood(iri) if not iri.startswith(DATASET) else None,
+            source=self.sources.get(iri),
+            drawing=self.neighbourhood(iri) if not in_dataset else None,
             doc=local_href(iri),
             describe_link=query_link(f"DESCRIBE <{iri}>"),
         )

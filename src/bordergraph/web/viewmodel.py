@@ -78,6 +78,7 @@ class Source:
     date_as_stated: str
     publisher: str
     place: str
+    place_iri: str
     sha256: str
     path: str
     graph: str
@@ -236,13 +237,14 @@ class SiteData:
 
     def _sources(self) -> dict[str, Source]:
         rows = self.select(
-            "SELECT ?s ?path ?title ?issued ?asStated ?publisher ?place ?sha ?graph "
+            "SELECT ?s ?path ?title ?issued ?asStated ?publisher ?place ?placeIri ?sha ?graph "
             "(GROUP_CONCAT(?note; SEPARATOR='\\u0000') AS ?notes) WHERE { "
             "?s a bg:SourceDocument ; bg:localPath ?path ; bg:sha256 ?sha ; bg:sourceGraph ?graph . "
             "OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s dcterms:issued ?issued } "
             "OPTIONAL { ?s bg:dateAsStated ?asStated } OPTIONAL { ?s bg:publisherAsStated ?publisher } "
-            "OPTIONAL { ?s bg:placeOfIssueAsStated ?place } OPTIONAL { ?s skos:editorialNote ?note } } "
-            "GROUP BY ?s ?path ?title ?issued ?asStated ?publisher ?place ?sha ?graph ORDER BY ?issued ?s"
+            "OPTIONAL { ?s bg:placeOfIssueAsStated ?place } OPTIONAL { ?s schema:locationCreated ?placeIri } "
+            "OPTIONAL { ?s skos:editorialNote ?note } } "
+            "GROUP BY ?s ?path ?title ?issued ?asStated ?publisher ?place ?placeIri ?sha ?graph ORDER BY ?issued ?s"
         )
 
         def v(row: dict[str, Any], key: str) -> str:
@@ -262,6 +264,7 @@ class SiteData:
                 date_as_stated=v(row, "asStated"),
                 publisher=v(row, "publisher"),
                 place=v(row, "place"),
+                place_iri=v(row, "placeIri"),
                 sha256=v(row, "sha"),
                 path=v(row, "path"),
                 graph=v(row, "graph"),
