@@ -18,6 +18,7 @@ import uvicorn
 from bordergraph.build import Built, build
 from bordergraph.paths import Paths, find_paths
 from bordergraph.web.app import create_app
+from bordergraph.web.reason import ReasonProtocol
 from bordergraph.web.settings import Settings
 from bordergraph.web.sparql import SparqlRouter
 
@@ -57,7 +58,8 @@ def running(built: Built, settings: Settings) -> Iterator[tuple[str, SparqlRoute
     base = f"http://127.0.0.1:{port}"
     app = create_app(built.store, built.paths, settings, public_url=f"{base}/sparql")
     sparql: SparqlRouter = app.state.sparql
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", http=ReasonProtocol)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

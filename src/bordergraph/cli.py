@@ -142,6 +142,7 @@ def serve(
     import uvicorn
 
     from bordergraph.web.app import create_app
+    from bordergraph.web.reason import ReasonProtocol
 
     try:
         settings = Settings(
@@ -164,7 +165,8 @@ def serve(
     # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app(built.store, built.paths, settings)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # ReasonProtocol: error messages also travel as the HTTP reason phrase (see bordergraph.web.reason).
+    uvicorn.run(app, host=host, port=port, log_level="info", http=ReasonProtocol)
 
 
 @main.command()

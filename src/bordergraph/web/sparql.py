@@ -42,7 +42,9 @@ from bordergraph.web.errors import error, without_body
 from bordergraph.web.guard import QueryRejectedError, inspect
 from bordergraph.web.metrics import Metrics, log_query
 from bordergraph.web.ratelimit import RateLimiter
+from bordergraph.web.reason import HEADER as REASON_HEADER
 from bordergraph.web.settings import Settings
+from bordergraph.web.syntax import explain
 from bordergraph.web.ui import SPARQL_PATH, render_yasgui
 from bordergraph.web.worker import Job, NoWorkerError, QueryTimeoutError, WorkerDiedError, WorkerPool
 
@@ -53,7 +55,7 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 VOID_TRIPLES = URIRef("http://rdfs.org/ns/void#triples")
 ALLOW = "GET, POST, HEAD, OPTIONS"
 #: Headers a browser client may read on a cross-origin answer.
-EXPOSED_HEADERS = ["Retry-After", "X-Bordergraph-Row-Cap", "X-Bordergraph-Rows"]
+EXPOSED_HEADERS = ["Retry-After", "X-Bordergraph-Row-Cap", "X-Bordergraph-Rows", REASON_HEADER]
 TITLE = "bordergraph SPARQL endpoint"
 DESCRIPTION = (
     "Canada–United States border-security cooperation, from public press releases, with a "
@@ -112,6 +114,12 @@ def service_description(endpoint: str, default_size: int, graph_sizes: dict[str,
         sd.add((graph, RDF.type, SD.Graph))
         sd.add((graph, VOID_TRIPLES, Literal(size)))
     return sd
+
+
+#: The default graph's name in rdflib's Dataset (``rdflib.graph.DATASET_DEFAULT_GRAPH_ID``).
+RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
+#: How web.answer starts the message of a query Oxigraph cannot parse.
+SYNTAX_ERROR = "query syntax error: "
 
 
 class SparqlRouter(APIRouter):
@@ -292,7 +300,9 @@ class SparqlRouter(APIRouter):
         if len(query.encode("utf-8")) > self.settings.body_cap:
             self.metrics.rejections.labels("too_large").inc()
             return error(413, f"the query is over {self.settings.body_cap} bytes: shorten it")
-        default_graph = tuple(v for k, v in params if k == "default-graph-uri")
+        # rdflib's Dataset(store=SPARQLStore(url)) names its default graph urn:x-rdflib:default:
+        # that is this service's default graph (the union of the sources), so it means "no dataset given".
+        default_graph = tuple(v for k, v in params if k == "default-graph-uri" and v != RDFLIB_DEFAULT_GRAPH)
         named_graphs = tuple(v for k, v in params if k == "named-graph-uri")
         dataset_given = bool(default_graph or named_graphs)
         # `format` picks a property-graph rendering of a CONSTRUCT/DESCRIBE answer. Other values
@@ -390,6 +400,9 @@ class SparqlRouter(APIRouter):
         if answer.status != 200:
             if answer.status == 422:
                 self.metrics.rejections.labels("row_cap").inc()
+            if answer.status == 400 and answer.message.startswith(SYNTAX_ERROR):
+                problem = explain(job.query, answer.message[len(SYNTAX_ERROR) :])
+                return error(400, problem.message, headers, problem.as_json())
             return error(answer.status, answer.message, headers)
         headers["X-Bordergraph-Rows"] = str(answer.rows)
         return Response(answer.body, media_type=answer.media_type, headers=headers)
