@@ -10,7 +10,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
@@ -38,10 +42,26 @@ def create_app(
         finally:
             sparql.close()
 
-    app = FastAPI(title="bordergraph", version=__version__, docs_url="/api", lifespan=lifespan)
+    app = FastAPI(title="bordergraph", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan)
+    mount_api_docs(app)  # /api: Swagger UI from the swagger-ui-bundle package, no CDN
     app.include_router(sparql)
     sparql.install(app)
     app.state.sparql = sparql
     app.include_router(reconcile_router(store))  # W3C Reconciliation API at /reconcile
     mount_site(app, store, paths, settings.public_url)  # /, /id/…, /ontology, /source/…, /static, 404 page
     return app
+
+
+def mount_api_docs(app: FastAPI) -> None:
+    """The OpenAPI page at ``/api``, with Swagger UI served from this server (works offline)."""
+    app.mount("/api/static", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+
+    @app.api_route("/api", methods=["GET", "HEAD"], include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="bordergraph API",
+            swagger_js_url="/api/static/swagger-ui-bundle.js",
+            swagger_css_url="/api/static/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )

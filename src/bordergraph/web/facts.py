@@ -9,7 +9,7 @@ disagree" panel; curator notes (``skos:editorialNote`` …) are kept apart and f
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -175,10 +175,12 @@ class EntityView:
         return out
 
     def property_term(self, predicate: str) -> Term:
+        """The property's name from the ontology (linked to its definition); reused terms in plain words, unlinked."""
         term = self.data.term(ox.NamedNode(predicate))
-        if predicate not in self.data.labels and predicate in WORDS:
-            term.text = WORDS[predicate]
-        return term
+        if predicate in self.data.labels and predicate.startswith(BG):
+            return term
+        text = self.data.labels.get(predicate) or WORDS.get(predicate) or term.text
+        return replace(term, text=text, kind="plain", href="")
 
     def rows(self) -> list[tuple[Term, list[Value]]]:
         """One row per fact: property, values, and the sources of each value; names not repeated."""
@@ -298,7 +300,7 @@ class EntityView:
     def summary(self, types: list[Term]) -> str:
         """One line: what the record is, when and where (as each source says), and how many sources."""
         data = self.data
-        kinds = [t.text for t in types if not t.text.startswith(("oa:", "owl:"))] or ["record"]
+        kinds = [t.text for t in types if ":" not in t.text] or [data.kind(self.iri).replace("other", "record")]
         kind = " and ".join(dict.fromkeys(kinds))
         article = "An" if kind[:1].lower() in "aeiou" else "A"
         parts = [f"{article} {kind}"]

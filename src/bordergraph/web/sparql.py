@@ -426,7 +426,7 @@ class SparqlRouter(APIRouter):
 
     def serve_yasgui(self) -> Response:
         """The query UI: vendored YASGUI (no CDN), example tabs, the project prefixes."""
-        return render_yasgui(self.paths, self.title, self.description)
+        return render_yasgui(self.paths, self.title, self.description, self.settings.service_allow)
 
     def _describe_service(self, request: Request) -> Response:
         """The service description, at the endpoint URL; a browser asking for HTML gets the query UI."""
