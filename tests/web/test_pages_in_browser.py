@@ -207,7 +207,7 @@ def test_the_gallery_filters_and_marks_federated_examples(driver: webdriver.Chro
     cards = driver.find_elements(By.CSS_SELECTOR, ".example-card")
     assert len(cards) == len(list(built.paths.examples_dir.glob("*.rq")))
     federated = [p.stem for p in built.paths.examples_dir.glob("*.rq") if "#+ federated: true" in p.read_text()]
-    marked = [c.get_attribute("data-slug") for c in cards if c.find_elements(By.CSS_SELECTOR, ".needs-service")]
+    marked = [c.get_attribute("data-slug") or "" for c in cards if c.find_elements(By.CSS_SELECTOR, ".needs-service")]
     assert sorted(marked) == sorted(federated) and all(
         "--service-allow" in c.text for c in cards if c.get_attribute("data-slug") in federated
     )
