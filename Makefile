@@ -27,11 +27,13 @@ validate: $(STAMP)
 serve: build
 	$(BIN)/bordergraph serve --host 127.0.0.1 --port 8000
 
-# ruff, then the import contracts of pyproject.toml ([tool.importlinter]; docs/design.md explains them).
+# ruff, the import contracts of pyproject.toml ([tool.importlinter]; docs/design.md explains them),
+# and the README's generated parts (after changing a serve option: .venv/bin/cog -r README.md).
 lint: $(STAMP)
 	$(BIN)/ruff check $(PYDIRS)
 	$(BIN)/ruff format --check $(PYDIRS)
 	$(BIN)/lint-imports
+	$(BIN)/cog --check README.md
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import uvicorn
@@ -19,6 +20,7 @@ import uvicorn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from bordergraph.export.dumps import write_canonical_dump  # noqa: E402
 from bordergraph.paths import find_paths  # noqa: E402
 from bordergraph.querystore import QueryStore  # noqa: E402
 from bordergraph.web.app import create_app  # noqa: E402
@@ -33,8 +35,10 @@ def main() -> None:
     args = parser.parse_args()
     store = QueryStore.from_nquads(args.nquads)
     settings = Settings(port=args.port, concurrency=args.concurrency, queue=256, rate=0, row_cap=1_000_000, timeout=120)
-    app = create_app(store, find_paths(), settings)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    with tempfile.TemporaryDirectory(prefix="bench-dump-") as tmp:
+        dump = write_canonical_dump(store, Path(tmp))  # as `bordergraph serve` does
+        app = create_app(store, find_paths(), dump, settings)
+        uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -36,8 +36,9 @@ def paths() -> Paths:
 
 
 @pytest.fixture(scope="session")
-def built() -> Built:
-    return build()
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The real dataset, validated once, with its canonical dump written (as ``bordergraph serve`` does)."""
+    return build(dump_dir=tmp_path_factory.mktemp("build"))
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +61,8 @@ def running(built: Built, settings: Settings) -> Iterator[tuple[str, SparqlRoute
     """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    app = create_app(built.store, built.paths, settings, public_url=f"{base}/sparql")
+    assert built.dump is not None, "serve a build made with dump_dir"
+    app = create_app(built.store, built.paths, built.dump, settings, public_url=f"{base}/sparql")
     sparql: SparqlRouter = app.state.sparql
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", http=ReasonProtocol)
     server = uvicorn.Server(config)

@@ -25,7 +25,7 @@ def graph_of(built: Built, source_slug: str) -> Graph:
 def source_graphs(built: Built) -> dict[URIRef, URIRef]:
     """Every source document and the named graph of its records, read from the sources graph."""
     sources = built.loaded.dataset.graph(SOURCES_GRAPH)
-    return {URIRef(s): URIRef(g) for s, g in sources.subject_objects(BG.sourceGraph)}
+    return {URIRef(str(s)): URIRef(str(g)) for s, g in sources.subject_objects(BG.sourceGraph)}
 
 
 def select(built: Built, sparql: str) -> list[dict[str, str]]:

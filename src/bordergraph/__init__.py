@@ -14,14 +14,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from bordergraph.version import __version__
+
 if TYPE_CHECKING:
     import networkx as nx
     import pyoxigraph as ox
     from rdflib import Dataset
 
     from bordergraph.build import Built
-
-from bordergraph.version import __version__
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""The one pipeline: files → validated dataset → query store.
+"""The one pipeline: files → validated dataset → query store (+ the one canonical N-Quads dump).
 
 Serving and exporting start here, so what is served is exactly what was validated.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bordergraph.export.dumps import write_canonical_dump
 from bordergraph.loader import Loaded, load
 from bordergraph.paths import Paths, find_paths
 from bordergraph.problems import Report
@@ -30,6 +31,8 @@ class Built:
     loaded: Loaded
     store: QueryStore
     report: Report
+    #: The canonical N-Quads dump (``export.dumps.write_canonical_dump``), when ``build`` was asked for one.
+    dump: Path | None = None
 
     @property
     def paths(self) -> Paths:
@@ -37,8 +40,12 @@ class Built:
         return self.loaded.paths
 
 
-def build(root: Path | str | None = None, record_files: list[Path] | None = None) -> Built:
+def build(
+    root: Path | str | None = None, record_files: list[Path] | None = None, dump_dir: Path | None = None
+) -> Built:
     """Load, validate and index the dataset, or raise with the full report.
+
+    With ``dump_dir``, also write the canonical dump there (``dump_dir/bordergraph.nq``), once.
 
     Raises:
         LoadError: a file does not parse.
@@ -51,4 +58,5 @@ def build(root: Path | str | None = None, record_files: list[Path] | None = None
     report = validate(loaded, store)
     if not report.ok:
         raise InvalidDataError(report)
-    return Built(loaded=loaded, store=store, report=report)
+    dump = write_canonical_dump(store, dump_dir) if dump_dir is not None else None
+    return Built(loaded=loaded, store=store, report=report, dump=dump)

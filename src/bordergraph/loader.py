@@ -85,6 +85,8 @@ def load(paths: Paths, record_files: list[Path] | None = None) -> Loaded:
                 )
             )
             continue
+        if not graphs:
+            continue  # an empty records file (`bordergraph add-source` writes one): nothing to load yet
         if graph_iri not in graphs:
             problems.append(Problem("one-graph-per-file", rel, "", f"holds no triples in GRAPH <{graph_iri}>"))
             continue

@@ -67,7 +67,7 @@ def compact(iri: str) -> str:
 
 def expand(ref: str) -> str:
     """``bgr:cbp`` → its IRI; anything without a known prefix is returned unchanged."""
-    return CONVERTER.expand(ref, passthrough=True)
+    return CONVERTER.expand(ref, passthrough=True) if ":" in ref else ref
 
 
 def bind(graph: Graph | Dataset) -> None:

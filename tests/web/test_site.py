@@ -6,6 +6,7 @@ against the endpoint's own counts, and escaping.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -232,6 +233,25 @@ def test_dumps_hold_the_validated_dataset(client: httpx.Client, built: Built) ->
     assert len(trig) == len(built.loaded.dataset)
 
 
+def test_the_download_is_the_builds_canonical_dump_and_void_states_its_sha256(
+    client: httpx.Client, built: Built
+) -> None:
+    assert built.dump is not None
+    served = client.get("/downloads/bordergraph.nq").content
+    assert served == built.dump.read_bytes()
+    void = Graph().parse(data=client.get("/.well-known/void.ttl").content, format="turtle")
+    spdx = Namespace("http://spdx.org/rdf/terms#")
+    stated = {}
+    for dump in void.objects(None, URIRef("http://rdfs.org/ns/void#dataDump")):
+        (distribution,) = void.subjects(URIRef("http://www.w3.org/ns/dcat#downloadURL"), dump)
+        checksum = void.value(distribution, spdx.checksum)
+        assert void.value(checksum, spdx.algorithm) == spdx.checksumAlgorithm_sha256
+        stated[str(dump).rsplit("/", 1)[-1]] = str(void.value(checksum, spdx.checksumValue))
+    assert stated["bordergraph.nq"] == hashlib.sha256(served).hexdigest()
+    trig = client.get("/downloads/bordergraph.trig").content
+    assert stated["bordergraph.trig"] == hashlib.sha256(trig).hexdigest()
+
+
 # -- dataset description ------------------------------------------------------------------------
 
 
@@ -320,10 +340,11 @@ def test_query_ui_is_vendored_and_has_the_example_tabs(client: httpx.Client, bui
 
 
 @pytest.fixture(scope="module")
-def markup_server(test_data: Path, serve: Serve) -> Iterator[str]:
+def markup_server(test_data: Path, serve: Serve, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second server on the fixture whose meeting label holds a <script> element."""
     fixture = test_data / "valid/html-in-label/release-2018-goodale-nielsen.trig"
-    with serve(build(record_files=[fixture]), Settings(rate=0, concurrency=1)) as (base, _):
+    markup = build(record_files=[fixture], dump_dir=tmp_path_factory.mktemp("markup"))
+    with serve(markup, Settings(rate=0, concurrency=1)) as (base, _):
         yield base
 
 

@@ -254,6 +254,36 @@ def write_sorted_nquads(store: QueryStore, target: Path, workdir: Path) -> int:
     return count
 
 
+def write_canonical_dump(store: QueryStore, out: Path) -> Path:
+    """Write the one canonical dump of the dataset, ``out/bordergraph.nq``, and return its path.
+
+    Byte-stable: the same data gives the same bytes in every run (sorted lines, canonical blank
+    nodes). ``bordergraph build`` and ``serve`` write it once per build; the site serves it and
+    VoID gives its SHA-256; exports and releases write it with this same writer.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bordergraph-sort-") as tmp:
+        write_sorted_nquads(store, out / NQ, Path(tmp))
+    return out / NQ
+
+
+def trig_of(nquads: Path) -> bytes:
+    """The TriG form of a canonical N-Quads dump, with the project prefixes (as byte-stable as its source)."""
+    return (
+        ox.serialize(ox.parse(path=nquads, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+        or b""
+    )
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def write_sorted_ntriples(store: QueryStore, target: Path, workdir: Path) -> int:
     """The default graph (the RDF merge of all graphs) as sorted N-Triples; returns the number of triples."""
     default = store.store.quads_for_pattern(None, None, None, ox.DefaultGraph())

@@ -260,10 +260,10 @@ class StreamedGraph:
             (RDF_TYPE,),
         )
         self.attr_types: dict[str, str] = {}
-        self._has_start = False
+        self.has_start = False
         self._walk()
-        self._node_count = self.db.execute("SELECT count(*) FROM records").fetchone()[0]
-        self._edge_count = self.db.execute("SELECT count(*) FROM edges").fetchone()[0]
+        self.node_count = int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])
+        self.edge_count = int(self.db.execute("SELECT count(*) FROM edges").fetchone()[0])
 
     def _walk(self) -> None:
         """Each node's attributes and edges, its blank nodes folded in (one record per node, in IRI order)."""
@@ -299,7 +299,7 @@ class StreamedGraph:
             label = _first_value(attrs, [RDFS_LABEL, *LABEL_PREDICATES]) or compact(node_id)
             attrs.pop("rdfs_label", None)
             start = next((min(dates[p]) for p in START_PREDICATES if dates.get(p)), None)
-            self._has_start = self._has_start or start is not None
+            self.has_start = self.has_start or start is not None
             record = [
                 label,
                 local_name(own[0]) if own else "Resource",
@@ -313,18 +313,6 @@ class StreamedGraph:
             )
         self.attr_types = {name: _unify(k) for name, k in sorted(kinds.items()) if not name.startswith("\0")}
         self.attr_types.pop("rdfs_label", None)
-
-    @property
-    def node_count(self) -> int:
-        return int(self._node_count)
-
-    @property
-    def edge_count(self) -> int:
-        return int(self._edge_count)
-
-    @property
-    def has_start(self) -> bool:
-        return self._has_start
 
     def iter_nodes(self) -> Iterator[Node]:
         for node_id, data in self.db.execute("SELECT id, data FROM records ORDER BY rowid"):

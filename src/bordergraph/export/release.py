@@ -6,7 +6,6 @@ Takes the validated store and the paths of the checkout (never the build result)
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import shutil
@@ -29,6 +28,7 @@ from bordergraph.export.dumps import (
     NEO4J_EDGES,
     NEO4J_NODES,
     NQ,
+    sha256_of,
     write_rdf_dumps,
 )
 from bordergraph.export.projection import GraphSource, StreamedGraph, named_quads
@@ -59,14 +59,6 @@ MEDIA_TYPES = dict(DUMPS) | {
     NEO4J_EDGES: "text/csv",
     CYPHER: "application/x-cypher-query",
 }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_property_graph(graph: GraphSource, out: Path) -> None:
@@ -136,7 +128,7 @@ def export(
             "size": path.stat().st_size,
         }
         entry.update(counts.get(name, {}))
-        entry["sha256"] = _sha256(path)
+        entry["sha256"] = sha256_of(path)
         manifest["files"].append(entry)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     write_checksums(out)
@@ -147,7 +139,7 @@ def write_checksums(out: Path) -> Path:
     """``SHA256SUMS`` for every file under ``out`` (``sha256sum -c SHA256SUMS`` checks them)."""
     target = out / "SHA256SUMS"
     lines = [
-        f"{_sha256(path)}  {path.relative_to(out).as_posix()}"
+        f"{sha256_of(path)}  {path.relative_to(out).as_posix()}"
         for path in sorted(out.rglob("*"))
         if path.is_file() and path != target
     ]
@@ -289,7 +281,7 @@ def release(store: QueryStore, paths: Paths, dist: Path, version: str, date: dt.
     manifest["changes"] = changes
     for entry in manifest["files"]:
         path = target / entry["file"]
-        entry["size"], entry["sha256"] = path.stat().st_size, _sha256(path)
+        entry["size"], entry["sha256"] = path.stat().st_size, sha256_of(path)
     manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     write_checksums(target)
     return target

@@ -103,27 +103,23 @@ def stream_gexf(graph: GraphSource, out: TextIO) -> None:
         out.write("    </attributes>\n")
     out.write("    <nodes>\n")
     for node in graph.iter_nodes():
-        data = _node_data(node)
-        label, start = data.pop("label"), data.pop("start", None)
-        when = f' start="{_attr(str(start))}"' if start is not None else ""
-        out.write(f'      <node id="{_attr(node.id)}" label="{_attr(str(label))}"{when}>\n        <attvalues>\n')
-        for name, value in data.items():
-            out.write(f'          <attvalue for="{node_ids[name]}" value="{_attr(_xml_value(value))}" />\n')
-        out.write("        </attvalues>\n      </node>\n")
+        _gexf_element(out, "node", f'id="{_attr(node.id)}"', _node_data(node), node_ids)
     out.write("    </nodes>\n    <edges>\n")
     for edge in graph.iter_edges():
-        data = _edge_data(edge)
-        label, start = data.pop("label"), data.pop("start", None)
-        data["networkx_key"] = edge.id
-        when = f' start="{_attr(str(start))}"' if start is not None else ""
-        out.write(
-            f'      <edge source="{_attr(edge.source)}" target="{_attr(edge.target)}" id="{edge.id[1:]}" '
-            f'label="{_attr(str(label))}"{when}>\n        <attvalues>\n'
-        )
-        for name, value in data.items():
-            out.write(f'          <attvalue for="{edge_ids[name]}" value="{_attr(_xml_value(value))}" />\n')
-        out.write("        </attvalues>\n      </edge>\n")
+        data = _edge_data(edge) | {"networkx_key": edge.id}
+        ends = f'source="{_attr(edge.source)}" target="{_attr(edge.target)}" id="{edge.id[1:]}"'
+        _gexf_element(out, "edge", ends, data, edge_ids)
     out.write("    </edges>\n  </graph>\n</gexf>\n")
+
+
+def _gexf_element(out: TextIO, tag: str, identity: str, data: dict[str, Scalar], ids: dict[str, str]) -> None:
+    """One GEXF node or edge: its label and start as XML attributes, the rest as attvalues."""
+    label, start = data.pop("label"), data.pop("start", None)
+    when = f' start="{_attr(str(start))}"' if start is not None else ""
+    out.write(f'      <{tag} {identity} label="{_attr(str(label))}"{when}>\n        <attvalues>\n')
+    for name, value in data.items():
+        out.write(f'          <attvalue for="{ids[name]}" value="{_attr(_xml_value(value))}" />\n')
+    out.write(f"        </attvalues>\n      </{tag}>\n")
 
 
 def stream_cytoscape(graph: GraphSource, out: TextIO) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -26,9 +27,13 @@ from bordergraph.web.sparql import SparqlRouter
 
 
 def create_app(
-    store: QueryStore, paths: Paths, settings: Settings | None = None, public_url: str | None = None
+    store: QueryStore, paths: Paths, dump: Path, settings: Settings | None = None, public_url: str | None = None
 ) -> FastAPI:
-    """Build the web app for a validated, indexed dataset (``public_url`` overrides the settings')."""
+    """Build the web app for a validated store, its checkout's paths and its canonical dump.
+
+    ``dump`` is the build's ``bordergraph.nq`` (``build(dump_dir=...)``), served as the download.
+    ``public_url`` overrides the settings'.
+    """
     settings = settings or Settings()
     if public_url:
         settings = replace(settings, public_url=public_url)
@@ -48,7 +53,7 @@ def create_app(
     sparql.install(app)
     app.state.sparql = sparql
     app.include_router(reconcile_router(store))  # W3C Reconciliation API at /reconcile
-    mount_site(app, store, paths, settings.public_url)  # /, /id/…, /ontology, /source/…, /static, 404 page
+    mount_site(app, store, paths, dump, settings.public_url)  # /, /id/…, /ontology, /source/…, /static, 404 page
     return app
 
 

@@ -35,6 +35,13 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
     "application/xml": ox.RdfFormat.RDF_XML,
 }
 
+#: The site's documents: explicit extension → media type (RDF only; ``.html`` is the pages).
+DOCUMENT_TYPES = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+}
 #: Aliases accepted above, left out when a 406 lists what is offered.
 ALIASES = ("application/json", "application/xml", "text/xml", "text/plain", "application/x-turtle")
 #: CONSTRUCT/DESCRIBE answers: the RDF formats, then the property-graph formats of ``export.writers``.

@@ -17,6 +17,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,14 +26,15 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bordergraph.prefixes import PREFIXES
+from bordergraph import prefixes
+from bordergraph.prefixes import PREFIXES, RDF_TYPE, compact
 from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
+from bordergraph.web.errors import error
 
 RECONCILE_PATH = "/reconcile"
 ID_SPACE = PREFIXES["bgr"]
 SCHEMA_SPACE = PREFIXES["bg"]
-RDF_TYPE = PREFIXES["rdf"] + "type"
 LABEL = PREFIXES["rdfs"] + "label"
 ALT_LABEL = PREFIXES["skos"] + "altLabel"
 DEFAULT_LIMIT, MAX_LIMIT = 5, 100
@@ -82,22 +84,9 @@ def similarity(query: str, name: str) -> float:
     return round(min(99.0, 100 * max(chars, words, contained)), 1)
 
 
-def compact(iri: str) -> str:
-    """An IRI as ``prefix:local`` with the project prefixes (longest namespace wins), else unchanged."""
-    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
-    if best is None:
-        return iri
-    return next(f"{p}:{iri[len(best) :]}" for p, ns in PREFIXES.items() if ns == best)
-
-
 def expand(ref: str) -> str:
     """``bg:Country`` or a full IRI → the IRI; a bare slug → the record IRI."""
-    prefix, sep, local = ref.partition(":")
-    if sep and prefix in PREFIXES:
-        return PREFIXES[prefix] + local
-    if sep:  # already an IRI (http:, https:, urn:…)
-        return ref
-    return ID_SPACE + ref
+    return prefixes.expand(ref) if ":" in ref else ID_SPACE + ref
 
 
 @dataclass
@@ -366,10 +355,6 @@ class Reconciler:
         )
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"message": message}, headers=CORS)
-
-
 CORS = {"Access-Control-Allow-Origin": "*"}  # the spec requires CORS so browser clients can call the service
 
 
@@ -412,7 +397,7 @@ def reconcile_router(store: QueryStore) -> APIRouter:
         try:
             batch = parse_batch(raw)
         except BadRequestError as exc:
-            return _error(400, str(exc))
+            return error(400, str(exc), CORS)
         return JSONResponse({key: {"result": reconciler.candidates(q)} for key, q in batch.items()}, headers=CORS)
 
     @router.get("", summary="Service manifest, or a batch of queries with ?queries=")
@@ -425,41 +410,41 @@ def reconcile_router(store: QueryStore) -> APIRouter:
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return _error(400, "the request body is not UTF-8: encode the form as UTF-8")
+            return error(400, "the request body is not UTF-8: encode the form as UTF-8", CORS)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if body and content_type not in {"application/x-www-form-urlencoded", ""}:
-            return _error(415, f"send queries as application/x-www-form-urlencoded (queries=...), not {content_type}")
+            return error(
+                415, f"send queries as application/x-www-form-urlencoded (queries=...), not {content_type}", CORS
+            )
         form = dict(parse_qsl(body, keep_blank_values=True))
         raw_queries = form.get("queries", request.query_params.get("queries"))
         if raw_queries is None:
-            return _error(400, "POST needs a form field queries= holding the JSON batch of queries")
+            return error(400, "POST needs a form field queries= holding the JSON batch of queries", CORS)
         return answer(request, raw_queries)
+
+    def suggested(find: Callable[[str, int], list[dict[str, Any]]], prefix: str | None, cursor: str | None) -> Response:
+        if prefix is None:
+            return error(400, "suggest needs ?prefix=, the text typed so far", CORS)
+        try:
+            return JSONResponse({"result": find(prefix, _cursor(cursor))}, headers=CORS)
+        except BadRequestError as exc:
+            return error(400, str(exc), CORS)
 
     @router.get("/suggest/entity", summary="Auto-complete record names")
     async def suggest_entity(request: Request, prefix: str | None = None, cursor: str | None = None) -> Response:
-        if prefix is None:
-            return _error(400, "suggest needs ?prefix=, the text typed so far")
-        try:
-            return JSONResponse({"result": reconciler.suggest_entities(prefix, _cursor(cursor))}, headers=CORS)
-        except BadRequestError as exc:
-            return _error(400, str(exc))
+        return suggested(reconciler.suggest_entities, prefix, cursor)
 
     @router.get("/suggest/type", summary="Auto-complete type names")
     async def suggest_type(request: Request, prefix: str | None = None, cursor: str | None = None) -> Response:
-        if prefix is None:
-            return _error(400, "suggest needs ?prefix=, the text typed so far")
-        try:
-            return JSONResponse({"result": reconciler.suggest_types(prefix, _cursor(cursor))}, headers=CORS)
-        except BadRequestError as exc:
-            return _error(400, str(exc))
+        return suggested(reconciler.suggest_types, prefix, cursor)
 
     @router.get("/preview", summary="A small HTML card for one record")
     async def preview(request: Request, id: str | None = None) -> Response:
         if not id:
-            return _error(400, "preview needs ?id=, a record id such as ralph-goodale")
+            return error(400, "preview needs ?id=, a record id such as ralph-goodale", CORS)
         entity = reconciler.index.entities.get(id)
         if entity is None:
-            return _error(404, f"no record with id {id!r}: use an id from a reconciliation result")
+            return error(404, f"no record with id {id!r}: use an id from a reconciliation result", CORS)
         return HTMLResponse(reconciler.preview(entity, base_of(request)), headers=CORS)
 
     return router

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -29,7 +29,7 @@ from bordergraph.describe import (
     DATASET,
     DEFAULT,
     LICENCE,
-    RDF_MEDIA,
+    Triples,
     count,
     downloads,
     graph_triples,
@@ -41,7 +41,7 @@ from bordergraph.paths import Paths
 from bordergraph.prefixes import BASE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF_TYPE, curie
 from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
-from bordergraph.web.conneg import HTML, negotiate
+from bordergraph.web.conneg import DOCUMENT_TYPES, GRAPH_FORMATS, HTML, negotiate
 from bordergraph.web.errors import not_acceptable
 from bordergraph.web.facts import EntityView
 from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, STATIC, TEMPLATES, local_href, query_link
@@ -60,8 +60,8 @@ THING_ROUTES = [
     "/dataset.{ext}",
     "/dataset/{rest:path}",
 ]
-OFFERED = [HTML] + [media for media, _ in RDF_MEDIA.values()]
-EXTENSION = {media: ext for ext, (media, _) in RDF_MEDIA.items()} | {HTML: "html"}
+OFFERED = [HTML, *DOCUMENT_TYPES.values()]
+EXTENSION = {media: ext for ext, media in DOCUMENT_TYPES.items()} | {HTML: "html"}
 
 
 class Site(SiteData):
@@ -301,17 +301,11 @@ class Site(SiteData):
 
     # -- dumps ----------------------------------------------------------------------------
 
-    @cached_property
-    def nquads(self) -> bytes:
-        quads = [q for q in self.ox.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)]
-        text = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
-        lines = sorted(set(text.splitlines()))
-        return ("\n".join(line for line in lines if line.strip()) + "\n").encode("utf-8")
 
-    @cached_property
-    def trig(self) -> bytes:
-        quads = [q for q in self.ox.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)]
-        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b""
+def document(triples: Triples, ext: str, headers: dict[str, str]) -> Response:
+    """An RDF document of the site in the format its extension names."""
+    media = DOCUMENT_TYPES[ext]
+    return Response(serialize(triples, GRAPH_FORMATS[media]), media_type=media, headers=headers)
 
 
 def _split(name: str) -> tuple[str, str | None]:
@@ -341,7 +335,7 @@ def site_router(site: Site) -> APIRouter:
             return RedirectResponse(f"/{doc}.{EXTENSION[media]}", status_code=303, headers={"Vary": "Accept"})
         links = {"Link": f'<{iri}>; rel="describes"'}
         if ext != "html":
-            return Response(serialize(site.triples_for(iri, urls), ext), media_type=RDF_MEDIA[ext][0], headers=links)
+            return document(site.triples_for(iri, urls), ext, links)
         if iri == ONTOLOGY_IRI or iri == site.version_iri:
             page = site.cached("ontology", urls, site.ontology_page)
         elif iri == DATASET:
@@ -367,7 +361,7 @@ def site_router(site: Site) -> APIRouter:
     def void(request: Request) -> Response:
         """The VoID file (RFC 8615 well-known location): a document, so 200 with Content-Location."""
         accept = request.headers.get("accept")
-        offered = [m for m, _ in RDF_MEDIA.values()] + [HTML]
+        offered = [*DOCUMENT_TYPES.values(), HTML]
         media = negotiate(accept, offered)
         if media is None:
             return not_acceptable(accept, offered)
@@ -381,9 +375,9 @@ def site_router(site: Site) -> APIRouter:
         headers = {**headers, "Content-Location": f"/.well-known/void.{ext}"}
         if ext == "html":
             return HTMLResponse(site.cached("void", urls, lambda: site.void_page(urls)), headers=headers)
-        if ext not in RDF_MEDIA:
+        if ext not in DOCUMENT_TYPES:
             raise HTTPException(404, f"no format {ext!r}: use .ttl, .jsonld, .nt, .rdf or .html")
-        return Response(serialize(site.described(urls)[0], ext), media_type=RDF_MEDIA[ext][0], headers=headers)
+        return document(site.described(urls)[0], ext, headers)
 
     @router.get("/source/{name}")
     def source(request: Request, name: str) -> Response:
@@ -414,9 +408,9 @@ def _suggestions(site: Site, path: str) -> list[Term]:
     return [site.term(ox.NamedNode(BASE + m)) for m in difflib.get_close_matches(doc, sorted(pool), n=5, cutoff=0.5)]
 
 
-def mount_site(app: FastAPI, store: QueryStore, paths: Paths, public_url: str | None) -> Site:
+def mount_site(app: FastAPI, store: QueryStore, paths: Paths, dump: Path, public_url: str | None) -> Site:
     """Add the site's routes, its static files and its HTML 404 page to the app."""
-    site = Site(store, paths, public_url)
+    site = Site(store, paths, dump, public_url)
     app.include_router(site_router(site))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -20,6 +22,7 @@ from bordergraph.describe import (
     evidenced_facts,
     graph_triples,
 )
+from bordergraph.export.dumps import trig_of
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BASE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF_TYPE, curie, sparql_prologue
 from bordergraph.querystore import QueryStore
@@ -85,14 +88,12 @@ class Source:
     notes: list[str]
     text: str
     quotes: list[Quote] = field(default_factory=list)
+    slug: str = field(init=False)
+    graph_href: str = field(init=False)
 
-    @property
-    def slug(self) -> str:
-        return self.iri.rsplit("/", 1)[-1]
-
-    @property
-    def graph_href(self) -> str:
-        return local_href(self.graph)
+    def __post_init__(self) -> None:
+        self.slug = self.iri.rsplit("/", 1)[-1]
+        self.graph_href = local_href(self.graph)
 
     @cached_property
     def coverage(self) -> tuple[int, int, int, int]:
@@ -136,8 +137,15 @@ class Urls:
 class SiteData:
     """What the pages need, computed once from the validated store."""
 
-    def __init__(self, store: QueryStore, paths: Paths, public_url: str | None) -> None:
+    def __init__(self, store: QueryStore, paths: Paths, dump: Path, public_url: str | None) -> None:
         self.paths = paths
+        # The build's canonical dump, served as is (and as TriG), with the checksums VoID states.
+        self.nquads = dump.read_bytes()
+        self.trig = trig_of(dump)
+        self.checksums = {
+            "nquads": hashlib.sha256(self.nquads).hexdigest(),
+            "trig": hashlib.sha256(self.trig).hexdigest(),
+        }
         self.qs = store
         self.ox: ox.Store = store.store
         self.public_url = public_url
@@ -172,7 +180,7 @@ class SiteData:
         if urls not in self._descriptions:
             if len(self._descriptions) > 16:  # Host headers vary; do not grow without bound
                 self._descriptions.clear()
-            triples = dataset_description(self.qs, urls.site, urls.endpoint)
+            triples = dataset_description(self.qs, urls.site, urls.endpoint, self.checksums)
             store = ox.Store()
             store.extend(ox.Quad(t.subject, t.predicate, t.object, DEFAULT) for t in triples)
             self._descriptions[urls] = (triples, store)
