@@ -7,6 +7,7 @@ against the endpoint's own counts, and escaping.
 from __future__ import annotations
 
 import hashlib
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -300,7 +301,20 @@ def test_void_and_dcat_parse_and_agree_with_the_endpoint(client: httpx.Client, e
     for dump in void.objects(ds, VOID.dataDump):
         assert client.get(str(dump)).status_code == 200
     urls = {str(void.value(d, DCAT.downloadURL)) for d in void.objects(ds, DCAT.distribution)} - {"None"}
-    assert urls == {str(d) for d in void.objects(ds, VOID.dataDump)}
+    assert urls > {str(d) for d in void.objects(ds, VOID.dataDump)}, "RDF dumps and the other exports"
+    # Every download is served, and its bytes have the checksum the description states.
+    spdx = Namespace("http://spdx.org/rdf/terms#")
+    for dist in void.objects(ds, DCAT.distribution):
+        url = void.value(dist, DCAT.downloadURL)
+        if url is None:
+            continue
+        answer = client.get(str(url))
+        assert answer.status_code == 200, url
+        checksum = void.value(dist, spdx.checksum)
+        assert checksum is not None, f"{url} has no checksum"
+        assert str(void.value(checksum, spdx.checksumValue)) == hashlib.sha256(answer.content).hexdigest(), url
+    served = {u.rsplit("/downloads/", 1)[1] for u in urls}
+    assert {"bordergraph.graphml", "actors.graphml", "neo4j/nodes.csv", "bordergraph.ttl"} <= served
     service = next(void.subjects(RDF.type, DCAT.DataService))
     assert str(void.value(service, DCAT.endpointURL)) == endpoint
     assert (service, DCAT.servesDataset, ds) in void

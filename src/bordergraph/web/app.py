@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
 from bordergraph.paths import Paths
@@ -49,6 +50,7 @@ def create_app(
 
     app = FastAPI(title="bordergraph", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan)
     mount_api_docs(app)  # /api: Swagger UI from the swagger-ui-bundle package, no CDN
+    app.add_middleware(HeadAsGet)  # HEAD answers like GET on every route
     app.include_router(sparql)
     sparql.install(app)
     app.state.sparql = sparql
@@ -70,3 +72,26 @@ def mount_api_docs(app: FastAPI) -> None:
             swagger_css_url="/api/static/swagger-ui.css",
             swagger_favicon_url="data:,",
         )
+
+
+class HeadAsGet:
+    """HEAD is GET without the body, on every route (RFC 9110 §9.3.2), in one place.
+
+    The request is routed as GET; the status and headers (Content-Length included) go out as they
+    are and the body is dropped (uvicorn sends none for HEAD either).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)

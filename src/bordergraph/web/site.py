@@ -21,7 +21,7 @@ from typing import Any
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -249,7 +249,8 @@ class Site(SiteData):
             sources=list(self.sources.values()),
             facts_per_graph=facts_per_graph,
             examples=[(e, query_link(e.text)) for e in examples(self.paths)],
-            downloads=downloads(urls.site),
+            downloads=downloads(urls.site, self.export_files),
+            checksums=self.checksums,
             dated=dated,
             undated=undated,
             drawing=self.actor_network,
@@ -394,6 +395,13 @@ def site_router(site: Site) -> APIRouter:
     @router.get("/downloads/bordergraph.trig")
     def dump_trig() -> Response:
         return Response(site.trig, media_type="application/trig")
+
+    @router.get("/downloads/{name:path}")
+    def download(name: str) -> Response:
+        """Every other export: RDF formats, GraphML/GEXF/Cytoscape (full and actors), Neo4j, ontology, SHA256SUMS."""
+        if name not in site.export_files:
+            raise HTTPException(404, f"no download {name!r}; the downloads are listed at /.well-known/void and on /")
+        return FileResponse(site.exports / name, media_type=site.export_files[name])
 
     return router
 

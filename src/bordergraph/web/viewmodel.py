@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,10 +22,12 @@ from bordergraph.describe import (
     Triples,
     bounded_description,
     dataset_description,
+    download_slug,
     evidenced_facts,
     graph_triples,
 )
 from bordergraph.export.dumps import trig_of
+from bordergraph.export.release import export_checkout
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BASE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF_TYPE, curie, sparql_prologue
 from bordergraph.querystore import QueryStore
@@ -146,6 +151,16 @@ class SiteData:
             "nquads": hashlib.sha256(self.nquads).hexdigest(),
             "trig": hashlib.sha256(self.trig).hexdigest(),
         }
+        # Every other export (RDF formats, property graphs, the actors graph, Neo4j, the ontology
+        # files), written once into a scratch folder, served from /downloads/ and listed in the VoID.
+        self.exports = Path(tempfile.mkdtemp(prefix="bordergraph-exports-"))
+        weakref.finalize(self, shutil.rmtree, self.exports, True)
+        manifest = export_checkout(store, paths, self.exports)
+        self.export_files = {f["file"]: f["media_type"] for f in manifest["files"]}
+        self.export_files["SHA256SUMS"] = "text/plain"
+        self.checksums["sha256sums"] = hashlib.sha256((self.exports / "SHA256SUMS").read_bytes()).hexdigest()
+        for f in manifest["files"]:
+            self.checksums.setdefault(download_slug(f["file"]), f["sha256"])
         self.qs = store
         self.ox: ox.Store = store.store
         self.public_url = public_url
@@ -180,7 +195,7 @@ class SiteData:
         if urls not in self._descriptions:
             if len(self._descriptions) > 16:  # Host headers vary; do not grow without bound
                 self._descriptions.clear()
-            triples = dataset_description(self.qs, urls.site, urls.endpoint, self.checksums)
+            triples = dataset_description(self.qs, urls.site, urls.endpoint, self.checksums, self.export_files)
             store = ox.Store()
             store.extend(ox.Quad(t.subject, t.predicate, t.object, DEFAULT) for t in triples)
             self._descriptions[urls] = (triples, store)
