@@ -7,7 +7,6 @@ against the endpoint's own counts, and escaping.
 from __future__ import annotations
 
 import hashlib
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
