@@ -389,3 +389,41 @@ def test_vendored_bundles_are_the_npm_files_unchanged() -> None:
     assert {name for _, name in sums} == {str(p.relative_to(vendor)) for p in vendor.glob("*/*.min.*")}
     for digest, name in sums:
         assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name
+
+
+# -- HEAD ---------------------------------------------------------------------------------------
+
+HEAD_PATHS = [
+    "/",
+    "/id/ralph-goodale",
+    "/id/ralph-goodale.html",
+    "/id/ralph-goodale.ttl",
+    "/ontology",
+    "/ontology.html",
+    "/dataset.html",
+    "/graph/release-2017-goodale-kelly.html",
+    "/.well-known/void",
+    "/.well-known/void.ttl",
+    "/source/release-2017-goodale-kelly",
+    "/source/release-2017-goodale-kelly.txt",
+    "/sparql",
+    "/api",
+    "/openapi.json",
+    "/healthz",
+    "/downloads/bordergraph.nq",
+    "/downloads/bordergraph.trig",
+    "/downloads/actors.graphml",
+    "/static/site.css",
+    "/id/no-such-thing",
+]
+
+
+@pytest.mark.parametrize("path", HEAD_PATHS)
+def test_head_answers_like_get(client: httpx.Client, path: str) -> None:
+    for accept in ("text/html", "*/*"):
+        get = client.get(path, headers={"Accept": accept})
+        head = client.head(path, headers={"Accept": accept})
+        assert head.status_code == get.status_code != 405, path
+        assert head.content == b""
+        for header in ("content-type", "content-length", "location"):
+            assert head.headers.get(header) == get.headers.get(header), (path, header)

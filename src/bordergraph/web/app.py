@@ -63,7 +63,7 @@ def mount_api_docs(app: FastAPI) -> None:
     """The OpenAPI page at ``/api``, with Swagger UI served from this server (works offline)."""
     app.mount("/api/static", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
 
-    @app.api_route("/api", methods=["GET", "HEAD"], include_in_schema=False)
+    @app.get("/api", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",

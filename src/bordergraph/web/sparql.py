@@ -151,11 +151,11 @@ class SparqlRouter(APIRouter):
         self._sd_cache: dict[tuple[str, str], bytes] = {}
         for path in (SPARQL_PATH, SPARQL_PATH + "/"):
             shown = path == SPARQL_PATH
-            self.add_api_route(path, self.sparql_get, methods=["GET", "HEAD"], include_in_schema=shown)
+            self.add_api_route(path, self.sparql_get, methods=["GET"], include_in_schema=shown)
             self.add_api_route(path, self.sparql_post, methods=["POST"], include_in_schema=shown)
             self.add_api_route(path, self.sparql_options, methods=["OPTIONS"], include_in_schema=False)
             self.add_api_route(path, self.sparql_write, methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
-        self.add_api_route("/healthz", self.healthz, methods=["GET", "HEAD"], tags=["operations"])
+        self.add_api_route("/healthz", self.healthz, methods=["GET"], tags=["operations"])
         self.add_api_route("/metrics", self.render_metrics, methods=["GET"], tags=["operations"])
         self._workdir = Path(tempfile.mkdtemp(prefix="bordergraph-"))
         nquads = self._workdir / "dataset.nq"
