@@ -30,6 +30,29 @@ from bordergraph.web.sparql import SparqlRouter
 Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
 
 
+def _source_graph_names() -> list[str]:
+    """The local names of the source graphs, read from data/sources.trig (never a hard-coded list)."""
+    from rdflib import Dataset
+
+    from bordergraph.prefixes import BG
+
+    dataset = Dataset(default_union=True)
+    dataset.parse(find_paths().sources_file, format="trig")
+    return sorted(str(g).rsplit("/", 1)[-1] for g in dataset.objects(None, BG.sourceGraph))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that takes ``source_graph`` runs once per source graph, so a new release is covered at once."""
+    if "source_graph" in metafunc.fixturenames:
+        metafunc.parametrize("source_graph", _source_graph_names())
+
+
+@pytest.fixture(scope="session")
+def source_graphs() -> list[str]:
+    """The local names of every source graph (``bgg:<name>``), counted from data/sources.trig."""
+    return _source_graph_names()
+
+
 @pytest.fixture(scope="session")
 def paths() -> Paths:
     return find_paths()
@@ -62,7 +85,7 @@ def running(built: Built, settings: Settings) -> Iterator[tuple[str, SparqlRoute
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     assert built.dump is not None, "serve a build made with dump_dir"
-    app = create_app(built.store, built.paths, built.dump, settings, public_url=f"{base}/sparql")
+    app = create_app(built.store, built.paths, built.dump, settings, f"{base}/sparql", built.search)
     sparql: SparqlRouter = app.state.sparql
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", http=ReasonProtocol)
     server = uvicorn.Server(config)

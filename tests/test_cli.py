@@ -50,6 +50,8 @@ def test_build_writes_the_canonical_dump_byte_for_byte_the_same_twice(tmp_path: 
     lines = first.decode("utf-8").splitlines()
     keyed = [(line.rsplit(" ", 2)[-2], line) for line in lines]
     assert keyed == sorted(keyed) and len(lines) == len(built.store), "sorted by graph, then triple; every quad"
+    # the search index beside it is byte-stable too (two processes, two hash seeds)
+    assert (tmp_path / "a" / "search.sqlite").read_bytes() == (tmp_path / "b" / "search.sqlite").read_bytes()
 
 
 def test_locate_prints_offsets_that_slice_back(paths: Paths) -> None:

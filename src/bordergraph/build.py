@@ -1,4 +1,4 @@
-"""The one pipeline: files → validated dataset → query store (+ the one canonical N-Quads dump).
+"""The one pipeline: files → validated dataset → query store (+ the canonical N-Quads dump and the search index).
 
 Serving and exporting start here, so what is served is exactly what was validated.
 """
@@ -13,6 +13,7 @@ from bordergraph.loader import Loaded, load
 from bordergraph.paths import Paths, find_paths
 from bordergraph.problems import Report
 from bordergraph.querystore import QueryStore
+from bordergraph.search import build_index
 from bordergraph.validate import validate
 
 
@@ -33,6 +34,8 @@ class Built:
     report: Report
     #: The canonical N-Quads dump (``export.dumps.write_canonical_dump``), when ``build`` was asked for one.
     dump: Path | None = None
+    #: The search index beside the dump (``search.build_index``), when ``build`` was given a ``dump_dir``.
+    search: Path | None = None
 
     @property
     def paths(self) -> Paths:
@@ -45,7 +48,8 @@ def build(
 ) -> Built:
     """Load, validate and index the dataset, or raise with the full report.
 
-    With ``dump_dir``, also write the canonical dump there (``dump_dir/bordergraph.nq``), once.
+    With ``dump_dir``, also write the canonical dump there (``dump_dir/bordergraph.nq``), once, and
+    the search index beside it (``dump_dir/search.sqlite``, SQLite FTS5; see bordergraph.search).
 
     Raises:
         LoadError: a file does not parse.
@@ -59,4 +63,5 @@ def build(
     if not report.ok:
         raise InvalidDataError(report)
     dump = write_canonical_dump(store, dump_dir) if dump_dir is not None else None
-    return Built(loaded=loaded, store=store, report=report, dump=dump)
+    search = build_index(store, dump_dir / "search.sqlite").path if dump_dir is not None else None
+    return Built(loaded=loaded, store=store, report=report, dump=dump, search=search)

@@ -86,12 +86,20 @@ def validate(root: Path | None, data_files: tuple[Path, ...]) -> None:
 
 @main.command(name="build")
 @root_option
-@folder_option("--out", default="build", help="Folder for the validated dataset (N-Quads, one graph per source).")
+@folder_option(
+    "--out",
+    default="build",
+    help="Folder for the validated dataset (N-Quads, one graph per source) and its search index.",
+)
 def build_command(root: Path | None, out: Path) -> None:
-    """Validate, then write the canonical dump OUT/bordergraph.nq (byte-stable); refuses invalid data."""
+    """Validate, then write the canonical dump OUT/bordergraph.nq (byte-stable) and the search index OUT/search.sqlite.
+
+    Refuses invalid data.
+    """
     built = _build(root, dump_dir=out)
     click.echo(built.report.render())
     click.echo(f"wrote {built.dump} ({len(built.store)} quads in {len(built.store.graph_names())} named graphs)")
+    click.echo(f"wrote {built.search} (the search index of /search, /list and the reconciliation service)")
 
 
 def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -140,7 +148,7 @@ def serve(root: Path | None, service_allow: tuple[str, ...], **options: Any) -> 
         click.echo(built.report.render(), err=True)
         # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-        app = create_app(built.store, built.paths, built.dump, settings)
+        app = create_app(built.store, built.paths, built.dump, settings, search_index=built.search)
         # ReasonProtocol: error messages also travel as the HTTP reason phrase (see bordergraph.web.reason).
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", http=ReasonProtocol)
 

@@ -203,11 +203,27 @@ def _lit(value: str | int, lang: str | None = None, datatype: str | None = None)
 
 
 TITLE = "bordergraph: Canada–United States border-security cooperation"
-DESCRIPTION = (
-    "An evidence-first knowledge graph of Canada–United States border-security cooperation, hand-curated "
-    "from five archived public press releases and web pages (2010–2018). Every fact names the release it "
-    "comes from and the verbatim quote, with character offsets, that supports it."
-)
+
+
+def description_text(store: QueryStore) -> str:
+    """One paragraph about the dataset, with the number of sources and their years counted from the store."""
+    rows = list(
+        store.query(
+            "PREFIX bg: <https://w3id.org/bordergraph/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+            "SELECT ?s ?issued WHERE { ?s a bg:SourceDocument OPTIONAL { ?s dcterms:issued ?issued } }"
+        )
+    )
+    years = sorted({row["issued"].value[:4] for row in rows if row["issued"] is not None})
+    span = f" ({years[0]}–{years[-1]})" if len(years) > 1 else f" ({years[0]})" if years else ""
+    count = len({row["s"].value for row in rows})
+    noun = "archived public source" if count == 1 else "archived public press releases and web pages"
+    return (
+        "An evidence-first knowledge graph of Canada–United States border-security cooperation, hand-curated "
+        f"from {count} {noun}{span}. Every fact names the release it "
+        "comes from and the verbatim quote, with character offsets, that supports it."
+    )
+
+
 SPDX = "http://spdx.org/rdf/terms#"
 KEYWORDS = ["border security", "Canada", "United States", "preclearance", "homeland security", "press releases"]
 
@@ -276,7 +292,7 @@ def dataset_description(
         add(ds, TYPE, _t(*cls.split(":")))
     add(ds, _t("dcterms", "title"), _lit(TITLE, "en"))
     add(ds, _t("rdfs", "label"), _lit(TITLE, "en"))
-    add(ds, _t("dcterms", "description"), _lit(DESCRIPTION, "en"))
+    add(ds, _t("dcterms", "description"), _lit(description_text(store), "en"))
     add(ds, _t("dcterms", "license"), _n(LICENCE))
     add(ds, _t("dcterms", "creator"), _lit("The bordergraph developers"))
     add(ds, _t("dcterms", "language"), _n("http://id.loc.gov/vocabulary/iso639-1/en"))
@@ -365,7 +381,7 @@ def schema_org(store: QueryStore, site: str, endpoint: str) -> dict[str, Any]:
         "@type": "Dataset",
         "@id": DATASET,
         "name": TITLE,
-        "description": DESCRIPTION,
+        "description": description_text(store),
         "url": f"{site}/",
         "sameAs": DATASET,
         "license": LICENCE,

@@ -17,6 +17,7 @@ from bordergraph.mappings import parsed_mappings
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BGG, ONTOLOGY_GRAPH, SOURCES_GRAPH, bind
 from bordergraph.problems import LoadError, Problem
+from bordergraph.shorthand import expand_parsed
 
 
 @dataclass
@@ -91,6 +92,8 @@ def load(paths: Paths, record_files: list[Path] | None = None) -> Loaded:
             problems.append(Problem("one-graph-per-file", rel, "", f"holds no triples in GRAPH <{graph_iri}>"))
             continue
         parsed.append((path, graph_iri, graphs[graph_iri]))
+    if not problems:  # the bg:quote shorthand → full annotations, and the derived direct edges
+        problems.extend(expand_parsed(paths, parsed))
     if record_files is None:  # the mapping tables link the project's own records, so only with those
         parsed.extend(parsed_mappings(paths, problems))
     if problems:

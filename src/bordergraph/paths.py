@@ -5,6 +5,7 @@ Editable installs do not see the wheel's ``_resources`` copy, so the checkout mu
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,13 @@ def _is_root(candidate: Path) -> bool:
 
 
 def find_paths(root: Path | str | None = None) -> Paths:
-    """Return the project paths: an explicit root, else the checkout, else the packaged copy."""
+    """Return the project paths: an explicit root, else $BORDERGRAPH_ROOT, else the checkout, else the packaged copy.
+
+    The variable is the one the CLI's ``--root`` reads, so the test suite can run on a copy of the
+    project (tests/test_recipe.py does, for a new release).
+    """
+    if root is None and os.environ.get("BORDERGRAPH_ROOT"):
+        root = os.environ["BORDERGRAPH_ROOT"]
     if root is not None:
         root = Path(root)
         if not _is_root(root):

@@ -17,6 +17,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bordergraph.build import Built
@@ -184,4 +185,127 @@ def test_ontology_page_renders(browser: Browser) -> None:
     term = browser.driver.find_element(By.ID, "Meeting")
     assert "meeting" in term.text.lower() and "used" in term.text
     browser.shot("ontology")
+    browser.check_logs()
+
+
+# -- search and lists (issue 15) -----------------------------------------------------------------
+
+
+def _no_sideways_scroll(browser: Browser) -> None:
+    wide = browser.driver.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert wide[0] <= wide[1], f"the page is {wide[0]} px wide in a {wide[1]} px window"
+
+
+def test_typing_goodale_suggests_the_person_first(browser: Browser) -> None:
+    browser.open("/ontology")  # any page: the box is in the header of every page
+    box = browser.driver.find_element(By.CSS_SELECTOR, 'header form[role="search"] input[name="q"]')
+    assert box.get_attribute("role") == "combobox"
+    box.send_keys("Goodale")
+    listbox = browser.driver.find_element(By.ID, box.get_attribute("aria-controls") or "")
+    browser.wait(lambda d: listbox.is_displayed() and listbox.find_elements(By.CSS_SELECTOR, "[role=option] a"))
+    options = listbox.find_elements(By.CSS_SELECTOR, "[role=option]")
+    first = options[0]
+    assert first.find_element(By.CSS_SELECTOR, ".name").text == "Ralph Goodale"
+    assert first.find_element(By.CSS_SELECTOR, "mark").text == "Goodale"
+    assert "person" in first.find_element(By.CSS_SELECTOR, ".what").text.lower()
+    assert len(options) > 2  # the meetings named after him follow, then "All results"
+    browser.shot("search-suggestions")
+    box.send_keys(Keys.ARROW_DOWN)
+    assert options[0].get_attribute("aria-selected") == "true"
+    assert box.get_attribute("aria-activedescendant") == options[0].get_attribute("id")
+    box.send_keys(Keys.ENTER)
+    browser.wait(lambda d: "/id/ralph-goodale" in d.current_url)
+    assert browser.driver.find_element(By.TAG_NAME, "h1").text == "Ralph Goodale"
+    browser.check_logs()
+
+
+def test_search_page_groups_and_highlights(browser: Browser) -> None:
+    browser.open("/")
+    box = browser.driver.find_element(By.CSS_SELECTOR, 'header form[role="search"] input[name="q"]')
+    box.send_keys("Goodale", Keys.ENTER)
+    browser.wait(lambda d: "/search?q=Goodale" in d.current_url and d.find_elements(By.CSS_SELECTOR, "ol.hits"))
+    hits = browser.driver.find_elements(By.CSS_SELECTOR, "ol.hits li a.name")
+    assert hits[0].text == "Ralph Goodale" and (hits[0].get_attribute("href") or "").endswith("/id/ralph-goodale")
+    headings = [h.text for h in browser.driver.find_elements(By.CSS_SELECTOR, "section.hit-group h2")]
+    assert headings[0].startswith("People") and any(h.startswith("Meetings and events") for h in headings)
+    mark = browser.driver.find_element(By.CSS_SELECTOR, "ol.hits mark")
+    assert mark.value_of_css_property("background-color") not in ("rgba(0, 0, 0, 0)", "transparent")
+    browser.shot("search-goodale")
+    browser.check_logs()
+
+
+def test_a_list_page_with_a_facet(browser: Browser) -> None:
+    browser.open("/list/people")
+    total = int(browser.driver.find_element(By.CSS_SELECTOR, "h1 .count").text)
+    assert total == len(browser.driver.find_elements(By.CSS_SELECTOR, "ol.records > li"))
+    facet = browser.driver.find_element(By.XPATH, "//details[summary='Country']//a[text()='Canada']")
+    expected = int(facet.find_element(By.XPATH, "following-sibling::span[@class='count']").text)
+    facet.click()
+    browser.wait(lambda d: "country=bgr:canada" in d.current_url)
+    rows = browser.driver.find_elements(By.CSS_SELECTOR, "ol.records > li")
+    assert len(rows) == expected < total
+    assert all("Canada" in r.find_element(By.CSS_SELECTOR, ".meta").text for r in rows)
+    chip = browser.driver.find_element(By.CSS_SELECTOR, ".active-filters a.chip")
+    assert "Country: Canada" in chip.text
+    browser.shot("list-people-canada")
+    chip.click()
+    browser.wait(lambda d: "country=" not in d.current_url)
+    assert len(browser.driver.find_elements(By.CSS_SELECTOR, "ol.records > li")) == total
+    browser.check_logs()
+
+
+@pytest.mark.parametrize("path", ["/search?q=Goodale", "/search?q=preclearance", "/list/people", "/list/claims",
+                                  "/list/events?year=2017", "/search"])  # fmt: skip
+def test_search_and_list_pages_fit_a_390px_screen(browser: Browser, path: str) -> None:
+    browser.driver.set_window_size(390, 844)
+    try:
+        browser.open(path)
+        _no_sideways_scroll(browser)
+        box = browser.driver.find_element(By.CSS_SELECTOR, 'header form[role="search"] input[name="q"]')
+        box.send_keys("Goodale")
+        browser.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "header ul.suggestions [role=option]"))
+        _no_sideways_scroll(browser)
+        if path == "/list/people":
+            browser.shot("list-people-390px")
+    finally:
+        browser.driver.set_window_size(1400, 2000)
+    browser.check_logs()
+
+
+FITS = [("/", "table.record-kinds"), ("/", "header.top"), ("/", "header form[role=search]"),
+        ("/id/ralph-goodale", "header form[role=search]"), ("/sparql", "header form[role=search]")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "selector"), FITS)
+def test_the_search_box_and_the_counts_fit_a_390px_screen(browser: Browser, path: str, selector: str) -> None:
+    """The parts of other pages that search adds (the header's box, the home page's counts) fit in 390 px."""
+    browser.driver.set_window_size(390, 844)
+    try:
+        browser.open(path)
+        right, inner, outer, window = browser.driver.execute_script(
+            "const e = document.querySelector(arguments[0]);"
+            "return [e.getBoundingClientRect().right, e.scrollWidth, e.clientWidth,"
+            " document.documentElement.clientWidth]",
+            selector,
+        )
+        assert right <= window, f"{selector} ends at {right} px in a {window} px window"
+        assert inner <= outer, f"{selector} holds {inner} px of content in {outer} px"
+    finally:
+        browser.driver.set_window_size(1400, 2000)
+
+
+def test_home_page_counts_open_the_lists(browser: Browser) -> None:
+    browser.open("/#counts")
+    table = browser.driver.find_element(By.CSS_SELECTOR, "table.record-kinds")
+    links = table.find_elements(By.CSS_SELECTOR, "a")
+    assert links and all((a.get_attribute("href") or "").startswith(browser.server + "/list/") for a in links)
+    browser.driver.execute_script("arguments[0].scrollIntoView()", table)
+    browser.shot("landing-record-kinds")
+    people = table.find_element(By.XPATH, ".//tr[td/a[text()='People']]/td[@class='num']/a")
+    count = int(people.text)
+    people.click()
+    browser.wait(lambda d: d.current_url.endswith("/list/people"))
+    assert int(browser.driver.find_element(By.CSS_SELECTOR, "h1 .count").text) == count
     browser.check_logs()

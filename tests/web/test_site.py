@@ -391,6 +391,23 @@ def test_vendored_bundles_are_the_npm_files_unchanged() -> None:
         assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name
 
 
+def test_the_home_page_and_the_dataset_description_count_the_sources(
+    client: httpx.Client, built: Built, source_graphs: list[str]
+) -> None:
+    """No number of sources is written into a page: both say how many source records there are."""
+    from rdflib import RDF
+
+    from bordergraph.prefixes import BG
+
+    sources = len(set(built.loaded.dataset.subjects(RDF.type, BG.SourceDocument)))
+    assert sources == len(source_graphs)
+    page = client.get("/", headers={"Accept": BROWSER_ACCEPT}).text
+    assert f"built by hand from {sources} archived" in page
+    assert f"{sources} documents only" in page
+    void = client.get("/.well-known/void.ttl").text
+    assert f"from {sources} archived public" in void
+
+
 # -- HEAD ---------------------------------------------------------------------------------------
 
 HEAD_PATHS = [

@@ -222,7 +222,7 @@ def _records_file_text(slug: str, title: str, local_path: str) -> str:
         f"# Records drawn from {title!r} ({local_path}).\n"
         "# Every fact: a qualified node with rdfs:label and prov:wasDerivedFrom "
         f"bgr:{slug},\n"
-        "# and an oa:Annotation quoting the source verbatim (see docs/curation.md).\n\n"
+        '# and bg:quote "the verbatim words" (docs/curation.md, Evidence).\n\n'
         f"GRAPH bgg:{slug} {{\n\n}}\n"
     )
 
@@ -344,7 +344,7 @@ def add_source(
     todo += [
         f"draft the records: bordergraph draft {local_path} (writes drafts/{slug}.trig, never loaded)",
         f"write the facts into {paths.relative(records_file)}, each with prov:wasDerivedFrom bgr:{slug} "
-        "and an oa:Annotation quoting the text verbatim",
+        'and bg:quote "the verbatim words" (docs/curation.md, Evidence)',
         "bordergraph validate, then make test",
     ]
     return AddedSource(slug, archived, paths.sources_file, records_file, sha256, todo)

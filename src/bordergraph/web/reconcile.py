@@ -3,7 +3,9 @@
 Spec: https://www.w3.org/community/reports/reconciliation/CG-FINAL-specs-0.2-20230410/
 Written by hand: no maintained FastAPI library implements the reconciliation protocol. It is a
 small router over an in-memory index of the validated store's labelled records (rdfs:label and
-skos:altLabel), built once when the app starts.
+skos:altLabel), built once when the app starts, and over the site's search index
+(bordergraph.search): suggestions come from it, and among candidates equally similar to the
+query it decides the order, so a person comes before the meetings named after them.
 
 Identifiers are record slugs (``ralph-goodale``; ``identifierSpace`` + id is the record IRI);
 types are compact IRIs with the project prefixes (``foaf:Person``, ``bg:GovernmentAgency``).
@@ -29,6 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bordergraph import prefixes
 from bordergraph.prefixes import PREFIXES, RDF_TYPE, compact
 from bordergraph.querystore import QueryStore
+from bordergraph.search import MAX_LIMIT as SEARCH_MAX
+from bordergraph.search import SearchIndex
 from bordergraph.version import __version__
 from bordergraph.web.errors import error
 
@@ -45,6 +49,8 @@ MIN_SCORE = 55.0  # candidates less similar than this (out of 100) are not propo
 DEFAULT_TYPES = ["foaf:Person", "org:Organization", "org:Post", "bg:Place", "bg:Event", "bg:PolicyDocument",
                  "bg:Program", "bg:Bill"]  # fmt: skip
 EXCLUDED_TYPES = ["bg:EvidencedFact", "oa:Annotation", "bg:SourceDocument"]
+# The search index's kinds of those records (facts, quotes, claims, figures, sources and topics are not).
+SUGGEST_KINDS = ["person", "organisation", "agreement", "program", "bill", "event", "post", "place", "other"]
 
 _INDEX_QUERY = f"""
 SELECT ?e ?p ?o WHERE {{
@@ -250,8 +256,16 @@ def parse_batch(raw: str) -> dict[str, ReconQuery]:
 class Reconciler:
     """Answers queries from the index: score, type filter, property constraints, match flag."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, search: SearchIndex) -> None:
         self.index = index
+        self.search = search
+
+    def _search_order(self, text: str) -> dict[str, int]:
+        """Each record's position in the search index's answer for ``text`` (kind-weighted BM25)."""
+        if not text.strip():
+            return {}
+        hits = self.search.search(text, limit=SEARCH_MAX).hits
+        return {hit.iri: position for position, hit in enumerate(hits)}
 
     def _types_ok(self, entity: Entity, wanted: list[str]) -> bool:
         targets = {expand(t) for t in wanted}
@@ -283,7 +297,10 @@ class Reconciler:
                 continue
             scored.append((score, bool(text) and text in entity.names and fraction == 1.0, entity))
         exact = [s for s in scored if s[1]]
-        scored.sort(key=lambda s: (-s[0], s[2].name))
+        # Equal similarity (``Goodale`` is as contained in "Ralph Goodale" as in "Meeting of Goodale
+        # and Kelly"): the search index's order decides, which puts people before their meetings.
+        order = self._search_order(query.query or "")
+        scored.sort(key=lambda s: (-s[0], order.get(s[2].iri, len(order)), s[2].name))
         limit = min(query.limit or DEFAULT_LIMIT, MAX_LIMIT)
         return [
             {
@@ -304,13 +321,11 @@ class Reconciler:
         return kinds + (f"; also: {', '.join(sorted(aliases))}" if aliases else "")
 
     def suggest_entities(self, prefix: str, cursor: int) -> list[dict[str, Any]]:
-        wanted = normalize(prefix)
-        hits = [
-            e
-            for e in self.index.entities.values()
-            if any(n.startswith(wanted) or f" {wanted}" in f" {n}" for n in e.names)
-        ]
-        hits.sort(key=lambda e: (not any(n.startswith(wanted) for n in e.names), e.name))
+        """Records with a name or alias whose words start with what was typed, in the search index's order."""
+        limit = min(cursor + SUGGEST_PAGE, SEARCH_MAX)
+        found = self.search.suggest(prefix, kind=SUGGEST_KINDS, limit=limit) if cursor < SEARCH_MAX else []
+        by_iri = {e.iri: e for e in self.index.entities.values()}
+        hits = [by_iri[h.iri] for h in found if h.iri in by_iri]
         return [
             {
                 "id": e.id,
@@ -366,9 +381,9 @@ def _cursor(value: str | None) -> int:
     return int(value)
 
 
-def reconcile_router(store: QueryStore) -> APIRouter:
-    """The router: mount it with ``app.include_router(reconcile_router(built.store))``."""
-    reconciler = Reconciler(Index(store))
+def reconcile_router(store: QueryStore, search: SearchIndex) -> APIRouter:
+    """The router: mount it with ``app.include_router(reconcile_router(store, search_index))``."""
+    reconciler = Reconciler(Index(store), search)
     router = APIRouter(prefix=RECONCILE_PATH, tags=["reconciliation"])
 
     def base_of(request: Request) -> str:

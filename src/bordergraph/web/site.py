@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
@@ -40,11 +41,12 @@ from bordergraph.examples import examples
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BASE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF_TYPE, curie
 from bordergraph.querystore import QueryStore
+from bordergraph.search import SearchIndex
 from bordergraph.version import __version__
 from bordergraph.web.conneg import DOCUMENT_TYPES, GRAPH_FORMATS, HTML, negotiate
 from bordergraph.web.errors import not_acceptable
 from bordergraph.web.facts import EntityView
-from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, STATIC, TEMPLATES, local_href, query_link
+from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, LIST_PATH, STATIC, TEMPLATES, local_href, query_link
 from bordergraph.web.viewmodel import EXACT_MATCH, SiteData, Source, Term, Urls
 
 #: Every path of a thing in the namespace (records, topics, graphs, mapping sets, ontology, dataset).
@@ -66,6 +68,23 @@ EXTENSION = {media: ext for ext, media in DOCUMENT_TYPES.items()} | {HTML: "html
 
 class Site(SiteData):
     """The pages, rendered from the view models (and cached when they depend only on the build)."""
+
+    def __init__(
+        self, store: QueryStore, paths: Paths, dump: Path, public_url: str | None, search: SearchIndex
+    ) -> None:
+        super().__init__(store, paths, dump, public_url)
+        self.search = search
+
+    def record_kinds(self) -> list[dict[str, Any]]:
+        """The home page's records by kind: each kind's count and list, and its classes' counts and lists."""
+        types: dict[str, list[tuple[str, int, str]]] = {}
+        for kind, value, label, n in self.search.type_counts():
+            href = f"{LIST_PATH}/{kind.slug}?{urlencode({'type': value}, safe=':')}"
+            types.setdefault(kind.key, []).append((label, n, href))
+        return [
+            {"kind": k, "count": n, "href": f"{LIST_PATH}/{k.slug}", "types": types.get(k.key, [])}
+            for k, n in self.search.kind_counts()
+        ]
 
     # -- pages --------------------------------------------------------------------------
 
@@ -231,10 +250,6 @@ class Site(SiteData):
 
     def landing_page(self, urls: Urls) -> str:
         c = count(self.qs)
-        record_classes = self.select(
-            "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c FILTER(STRSTARTS(STR(?x), STR(bgr:))) } "
-            "GROUP BY ?c ORDER BY DESC(?n) ?c"
-        )
         facts_per_graph = {
             r["g"].value: int(r["n"].value)
             for r in self.select(
@@ -245,7 +260,7 @@ class Site(SiteData):
         return self.render(
             "landing.html",
             counts=c,
-            classes=[(self.term(r["c"]), int(r["n"].value)) for r in record_classes],
+            record_kinds=self.record_kinds(),
             sources=list(self.sources.values()),
             facts_per_graph=facts_per_graph,
             examples=[(e, query_link(e.text)) for e in examples(self.paths)],
@@ -416,9 +431,11 @@ def _suggestions(site: Site, path: str) -> list[Term]:
     return [site.term(ox.NamedNode(BASE + m)) for m in difflib.get_close_matches(doc, sorted(pool), n=5, cutoff=0.5)]
 
 
-def mount_site(app: FastAPI, store: QueryStore, paths: Paths, dump: Path, public_url: str | None) -> Site:
-    """Add the site's routes, its static files and its HTML 404 page to the app."""
-    site = Site(store, paths, dump, public_url)
+def mount_site(
+    app: FastAPI, store: QueryStore, paths: Paths, dump: Path, public_url: str | None, search: SearchIndex
+) -> Site:
+    """Add the site's routes, its static files and its HTML 404 page to the app (``search``: the home page's counts)."""
+    site = Site(store, paths, dump, public_url, search)
     app.include_router(site_router(site))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -181,6 +181,11 @@ class SparqlRouter(APIRouter):
         """Wait (off the event loop) until every query worker has loaded the dataset."""
         await anyio.to_thread.run_sync(self.pool.wait_ready)
 
+    @property
+    def workdir(self) -> Path:
+        """The folder of the workers' dump; removed by ``close`` (the search index is built beside it)."""
+        return self._workdir
+
     def close(self) -> None:
         """Stop the workers and remove their copy of the dataset."""
         self.pool.close()

@@ -14,6 +14,8 @@ from bordergraph.prefixes import BASE, PREFIXES
 from bordergraph.version import __version__
 
 SPARQL_PATH = "/sparql"
+SEARCH_PATH = "/search"
+LIST_PATH = "/list"  # /list/{kind slug}: the list pages of bordergraph.search's kinds
 STATIC = Path(__file__).parent.parent / "static"  # beside templates/, in the package root
 TEMPLATES = Environment(
     loader=PackageLoader("bordergraph", "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True
@@ -60,6 +62,7 @@ def render_yasgui(paths: Paths, title: str, description: str, service_allow: tup
     ]
     page = TEMPLATES.get_template("yasgui.html").render(
         version=__version__,
+        q="",
         title=title,
         description=description,
         tabs=tabs,
