@@ -5,7 +5,9 @@ Exit codes follow pySHACL: 0 the data is valid, 1 the data is invalid, 2 usage o
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sys
 import tempfile
 from collections.abc import Callable
@@ -46,6 +48,24 @@ def folder_option(*names: str, default: str, help: str) -> Callable[[Callable[..
 def _fail(message: str, code: int) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(code)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Exit with what to do when ``host:port`` cannot be bound (in use, or not an address of this machine)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                _fail(
+                    f"error: port {port} on {host} is already in use (another bordergraph serve?). Stop that "
+                    f"process (see `ss -ltnp 'sport = :{port}'`), or serve on another port: "
+                    f"BORDERGRAPH_PORT={port + 1} make serve, or bordergraph serve --port {port + 1}",
+                    EXIT_ERROR,
+                )
+            _fail(f"error: cannot listen on {host}:{port} ({exc.strerror}); set BORDERGRAPH_HOST/--host", EXIT_ERROR)
 
 
 def _build(root: Path | None, data_files: tuple[Path, ...] = (), dump_dir: Path | None = None) -> Built:
@@ -142,6 +162,7 @@ def serve(root: Path | None, service_allow: tuple[str, ...], **options: Any) -> 
         settings = Settings(**options, service_allow=tuple(iri for v in service_allow for iri in split_iris(v)))
     except ValueError as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
+    _check_port(settings.host, settings.port)  # before the build: a busy port is known at once
     with tempfile.TemporaryDirectory(prefix="bordergraph-dump-") as tmp:
         built = _build(root, dump_dir=Path(tmp))
         assert built.dump is not None
