@@ -235,3 +235,51 @@ def test_no_sideways_scrolling_at_390_px(chromium: Chromium, site: str, path: st
         assert inner == 390
         assert width <= 390, f"{path} is {width} px wide"
         phone.save_screenshot(str(ARTIFACTS / f"phone{path.replace('/', '-') or '-home'}.png"))
+
+
+# -- the home page's drawings ------------------------------------------------------------
+
+
+def test_the_network_is_laid_out_the_same_on_every_load(driver: webdriver.Chrome, site: str) -> None:
+    drawings = []
+    for _ in range(2):
+        open_page(driver, site + "/")
+        wait(driver, lambda d: d.find_element(By.ID, "actors").get_attribute("data-ready") == "1")
+        drawings.append(json.loads(driver.find_element(By.ID, "actors-data").get_attribute("textContent") or "{}"))
+    assert drawings[0] == drawings[1]
+    nodes = drawings[0]["nodes"]
+    assert nodes and all("position" in n for n in nodes), "positions are computed on the server"
+    # Actors and agreements are the nodes; meetings and events are the links, with a legend.
+    kinds = {n["data"]["kind"] for n in nodes}
+    assert "person" in kinds and "event" not in kinds
+    legend = driver.find_element(By.CSS_SELECTOR, "#network ~ figure figcaption, .network-figure figcaption").text
+    assert "Meeting" in legend and "Signing" in legend
+    ids = {n["data"]["id"] for n in nodes}
+    assert all(e["data"]["source"] in ids and e["data"]["target"] in ids for e in drawings[0]["edges"])
+    shot(driver, "home-network")
+
+
+def test_the_timeline_has_a_time_axis_and_lanes_for_partial_and_missing_dates(
+    driver: webdriver.Chrome, site: str, built: Built
+) -> None:
+    open_page(driver, site + "/")
+    axis = driver.find_element(By.CSS_SELECTOR, "svg.timeline-axis")
+    years = [t.text for t in axis.find_elements(By.CSS_SELECTOR, "text.year")]
+    assert years == [str(y) for y in range(int(years[0]), int(years[-1]) + 1)], "one tick per year"
+    rows = built.store.query(
+        "PREFIX bg: <https://w3id.org/bordergraph/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "SELECT DISTINCT ?e ?g ?d WHERE { GRAPH ?g { ?e a ?t OPTIONAL { ?e bg:date ?d } } "
+        "?t rdfs:subClassOf* bg:Event }"
+    )
+    dates = [r["d"].value if r["d"] is not None else "" for r in rows]
+    with_year = [d for d in dates if d[:4].isdigit()]
+    assert len(axis.find_elements(By.CSS_SELECTOR, "a.mark")) == len(with_year)
+    assert len(axis.find_elements(By.CSS_SELECTOR, "a.mark-year")) == len([d for d in with_year if len(d) == 4])
+    no_year = driver.find_element(By.CSS_SELECTOR, ".lane-no-year").text
+    for d in dates:
+        if d.startswith("--"):
+            assert d in no_year
+    no_date = driver.find_elements(By.CSS_SELECTOR, ".lane-no-date li")
+    assert len(no_date) == max(1, dates.count(""))
+    driver.execute_script("arguments[0].scrollIntoView()", axis)
+    shot(driver, "home-timeline")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -44,6 +45,7 @@ from bordergraph.querystore import QueryStore
 from bordergraph.search import SearchIndex
 from bordergraph.version import __version__
 from bordergraph.web.conneg import DOCUMENT_TYPES, GRAPH_FORMATS, HTML, negotiate
+from bordergraph.web.drawings import actor_drawing, timeline
 from bordergraph.web.errors import not_acceptable
 from bordergraph.web.facts import EntityView
 from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, LIST_PATH, STATIC, TEMPLATES, local_href, query_link
@@ -87,6 +89,10 @@ class Site(SiteData):
         ]
 
     # -- pages --------------------------------------------------------------------------
+
+    @cached_property
+    def actor_drawing(self) -> dict[str, Any]:
+        return actor_drawing(self)
 
     def render(self, template: str, **context: Any) -> str:
         return TEMPLATES.get_template(template).render(
@@ -222,32 +228,6 @@ class Site(SiteData):
             concepts=terms("?kind = skos:Concept"),
         )
 
-    def timeline(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Events and agreements with a year, in date order; and the rest (no year stated)."""
-        rows = self.select(
-            "SELECT ?x (SAMPLE(?d) AS ?date) (SAMPLE(?as) AS ?asStated) (SAMPLE(?src) AS ?source) WHERE { "
-            "{ ?x a/rdfs:subClassOf* bg:Event } UNION { ?x a/rdfs:subClassOf* bg:Agreement } "
-            "OPTIONAL { ?x bg:date ?d } OPTIONAL { ?x bg:dateAsStated ?as } OPTIONAL { ?x prov:wasDerivedFrom ?src } "
-            "} GROUP BY ?x"
-        )
-        dated: list[dict[str, Any]] = []
-        undated: list[dict[str, Any]] = []
-        for r in rows:
-            iri = r["x"].value
-            date = r["date"].value if r["date"] is not None else ""
-            item = {
-                "term": self.term(ox.NamedNode(iri)),
-                "date": date,
-                "as_stated": r["asStated"].value if r["asStated"] is not None else "",
-                "kind": self.kind(iri),
-                "types": [self.term(ox.NamedNode(t)) for t in self.types.get(iri, []) if t.startswith(PREFIXES["bg"])],
-                "source": self.sources.get(r["source"].value) if r["source"] is not None else None,
-            }
-            (dated if date and not date.startswith("--") else undated).append(item)
-        dated.sort(key=lambda i: (i["date"], i["term"].text))
-        undated.sort(key=lambda i: i["term"].text)
-        return dated, undated
-
     def landing_page(self, urls: Urls) -> str:
         c = count(self.qs)
         facts_per_graph = {
@@ -256,7 +236,6 @@ class Site(SiteData):
                 "SELECT ?g (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH ?g { ?f prov:wasDerivedFrom ?s } } GROUP BY ?g"
             )
         }
-        dated, undated = self.timeline()
         return self.render(
             "landing.html",
             counts=c,
@@ -266,9 +245,8 @@ class Site(SiteData):
             examples=[(e, query_link(e.text)) for e in examples(self.paths)],
             downloads=downloads(urls.site, self.export_files),
             checksums=self.checksums,
-            dated=dated,
-            undated=undated,
-            drawing=self.actor_network,
+            timeline=timeline(self),
+            drawing=self.actor_drawing,
             schema_org=schema_org(self.qs, urls.site, urls.endpoint),
             licence=LICENCE,
             endpoint=urls.endpoint,

@@ -464,11 +464,3 @@ class SiteData:
                     if isinstance(q.object, ox.NamedNode):
                         edges.append((hub, q.predicate.value, q.object.value))
         return self.network(edges[:150], centre=iri)
-
-    @cached_property
-    def actor_network(self) -> dict[str, Any]:
-        rows = self.select(
-            "SELECT ?hub ?p ?actor WHERE { VALUES ?p { bg:participant bg:party bg:signatory } ?hub ?p ?actor } "
-            "ORDER BY ?hub ?p ?actor"
-        )
-        return self.network([(r["hub"].value, r["p"].value, r["actor"].value) for r in rows])
