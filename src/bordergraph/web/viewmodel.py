@@ -39,7 +39,7 @@ HIDDEN_IN_DRAWING = {
     PREFIXES["oa"] + "Annotation",
     "https://w3id.org/sssom/Mapping",
     "https://w3id.org/sssom/MappingSet",
-} | {PREFIXES["bg"] + c for c in ("Participation", "PostHolding", "Claim", "Figure", "Quotation")}
+} | {PREFIXES["bg"] + c for c in ("Participation", "PostHolding", "Claim", "Figure", "Quotation", "SourceDocument")}
 HUB_EDGES = ("participant", "party", "signatory")
 PROLOGUE = sparql_prologue()
 
