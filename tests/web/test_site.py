@@ -217,7 +217,7 @@ def test_landing_page(client: httpx.Client, built: Built) -> None:
     assert page.count('class="example"') == len(examples)
     dates = re.findall(r'<li><time datetime="([^"]+)">', page)
     assert len(dates) >= 5 and dates == sorted(dates)
-    assert "No year stated" in page
+    assert "Year not stated" in page and "Date not stated" in page
     for dump in ("/downloads/bordergraph.nq", "/downloads/bordergraph.trig"):
         assert dump in page
 
