@@ -27,7 +27,7 @@ from bordergraph.web.settings import Settings
 from bordergraph.web.sparql import SparqlRouter
 
 #: What the ``serve`` fixture gives: ``serve(built, settings)`` → a context manager of (base URL, router).
-Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
+Serve = Callable[..., AbstractContextManager[tuple[str, SparqlRouter]]]
 
 
 def _source_graph_names() -> list[str]:
@@ -76,16 +76,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def running(built: Built, settings: Settings) -> Iterator[tuple[str, SparqlRouter]]:
-    """Serve ``built`` with a real uvicorn (in a thread) on a free loopback port: (base URL, SPARQL router).
+#: ``running``'s default public URL: the address the server listens on.
+OWN_URL = "own"
 
-    Waits until the query workers are ready, and stops the server and its workers afterwards.
+
+@contextmanager
+def running(
+    built: Built, settings: Settings, public_url: str | None = OWN_URL, port: int | None = None
+) -> Iterator[tuple[str, SparqlRouter]]:
+    """Serve ``built`` with a real uvicorn (in a thread) on a loopback port: (base URL, SPARQL router).
+
+    ``public_url`` is the endpoint's public URL: by default the address it listens on; ``None`` for the
+    URL each client used. ``port``: a free one unless given. Waits until the query workers are ready,
+    and stops the server and its workers afterwards.
     """
-    port = free_port()
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     assert built.dump is not None, "serve a build made with dump_dir"
-    app = create_app(built.store, built.paths, built.dump, settings, f"{base}/sparql", built.search)
+    public = f"{base}/sparql" if public_url == OWN_URL else public_url
+    app = create_app(built.store, built.paths, built.dump, settings, public, built.search)
     sparql: SparqlRouter = app.state.sparql
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", http=ReasonProtocol)
     server = uvicorn.Server(config)

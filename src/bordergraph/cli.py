@@ -149,6 +149,16 @@ def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None
 @setting("rate", "Queries per minute per client address, `0` for none; above it: **429** with `Retry-After`.",
          type=float)  # fmt: skip
 @setting("burst", "Queries a client may send at once before `--rate` applies.")
+@setting("client_concurrency", "Workers one client address may hold at once; `0`: all but one, so one client "
+         "flooding slow queries always leaves a worker for the others (a free worker goes to the waiting client "
+         "holding fewest).")  # fmt: skip
+@setting("client_queue", "Queries one client address may have waiting for a worker; beyond: **429** with "
+         "`Retry-After`.")  # fmt: skip
+@setting("crash_quarantine", "Seconds a query that crashed a worker is refused with **422** when sent again "
+         "(recognised however it is spaced or commented; logged once); `0`: never.")  # fmt: skip
+@setting("guard_margin", "Safety factor between the query engine's measured crash points (long chains of "
+         "operators, `UNION`, `MINUS`, `BIND`, path steps, nesting; `bench/guard_limits.py` measures them) and "
+         "what is accepted; beyond: **400** naming the limit.", type=float)  # fmt: skip
 @setting("service_allow", "SPARQL endpoint IRIs that `SERVICE` may call (repeat the flag; the variable takes IRIs "
          "separated by spaces); none: `SERVICE` is refused.", multiple=True)  # fmt: skip
 def serve(root: Path | None, service_allow: tuple[str, ...], **options: Any) -> None:

@@ -85,6 +85,7 @@ class QueryStore:
         sparql: str,
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
     ) -> Any:
         """Evaluate a query; without dataset parameters the default graph is the merge of all graphs.
 
@@ -92,12 +93,13 @@ class QueryStore:
             sparql: the query text.
             default_graph: IRIs whose merge is the default graph (``default-graph-uri``).
             named_graphs: IRIs of the graphs ``GRAPH`` may see (``named-graph-uri``).
+            base_iri: what relative IRIs in the query resolve against (before its own BASE).
 
         Raises:
             SyntaxError: the query does not parse (the message gives line and column).
 
         """
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"base_iri": base_iri} if base_iri else {}
         if default_graph is not None or named_graphs is not None:
             # The protocol's dataset is exactly what the request names: a missing list is empty.
             kwargs["default_graph"] = [ox.NamedNode(iri) for iri in default_graph or ()]

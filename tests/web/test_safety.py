@@ -40,7 +40,10 @@ TIMEOUT = 2.0
 @pytest.fixture(scope="module")
 def strict(built: Built, serve: Serve) -> Iterator[tuple[str, SparqlRouter]]:
     """A real uvicorn server with tight limits: (endpoint URL, its SPARQL router)."""
-    settings = Settings(timeout=TIMEOUT, concurrency=2, queue=0, rate=0, body_cap=4096, row_cap=10)
+    # One client (the test) may use both workers here: fairness between clients is tests/web/test_fairness.py.
+    settings = Settings(
+        timeout=TIMEOUT, concurrency=2, queue=0, rate=0, body_cap=4096, row_cap=10, client_concurrency=2
+    )
     with serve(built, settings) as (base, sparql):
         yield f"{base}/sparql", sparql
 
@@ -123,7 +126,8 @@ def test_deep_nesting_is_refused_before_the_engine(strict: tuple[str, SparqlRout
 
 def test_a_query_that_crashes_the_engine_gets_500_and_the_service_carries_on(built: Built, serve: Serve) -> None:
     """The engine (pyoxigraph 0.5.13) overflows its native stack (SIGSEGV) on these; only the worker dies."""
-    settings = Settings(concurrency=2, rate=0, body_cap=1 << 20, max_depth=100_000)
+    # The guard refuses both (tests/web/test_guard.py); a tiny margin lets them reach the engine.
+    settings = Settings(concurrency=2, rate=0, body_cap=1 << 20, max_depth=100_000, guard_margin=0.01)
     crashers = [
         "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000,  # deeply nested groups
         "SELECT * WHERE { BIND(" + "1+" * 20000 + "1 AS ?x) }",  # flat, but a 20 000-deep expression tree

@@ -42,11 +42,13 @@ def evaluate(
     named_graphs: Sequence[str] | None,
     media_type: str,
     row_cap: int,
+    base_iri: str | None = None,
 ) -> Answer:
     """Evaluate and serialise a query in ``media_type``, holding at most ``row_cap`` rows.
 
     ``media_type`` is a RESULT_FORMATS type for SELECT/ASK and a GRAPH_FORMATS type for
     CONSTRUCT/DESCRIBE (the caller negotiates from the query form; a mismatch is a 406).
+    Relative IRIs in the query resolve against ``base_iri`` (the endpoint's URL).
     """
     try:
         if default_graph is not None and len(set(default_graph)) > 1:
@@ -54,9 +56,10 @@ def evaluate(
                 sparql,
                 default_graph=[ox.DefaultGraph()],
                 named_graphs=[ox.NamedNode(n) for n in named_graphs or ()],
+                base_iri=base_iri,
             )
         else:
-            result = store.query(sparql, default_graph, named_graphs)
+            result = store.query(sparql, default_graph, named_graphs, base_iri)
         if isinstance(result, ox.QueryTriples):
             counter = _Counter(result, row_cap)
             if media_type in GRAPH_FORMATS:

@@ -40,6 +40,15 @@ class Settings:
     service_allow: tuple[str, ...] = field(default_factory=tuple)
     #: Deepest nesting of {, ( and [ accepted (deeper queries overflow the engine's parser).
     max_depth: int = 64
+    #: Safety factor between the engine's measured crash points (operator and pattern chains, see
+    #: bordergraph.guard) and what the guard accepts; 1 accepts queries just short of a crash.
+    guard_margin: float = 5.0
+    #: Seconds a query that killed a worker is refused (422) when sent again; 0: never refused.
+    crash_quarantine: float = 600.0
+    #: Workers one client address may hold at once; 0: all but one (never every worker).
+    client_concurrency: int = 0
+    #: Queries one client address may have waiting for a worker; beyond that: 429 with Retry-After.
+    client_queue: int = 8
 
     def __post_init__(self) -> None:
         problems = [
@@ -51,12 +60,23 @@ class Settings:
                 ("concurrency", self.concurrency),
                 ("burst", self.burst),
                 ("max_depth", self.max_depth),
+                ("guard_margin", self.guard_margin),
             )
             if value <= 0
         ]
-        problems += [name for name, value in (("queue", self.queue), ("rate", self.rate)) if value < 0]
+        problems += [
+            name
+            for name, value in (
+                ("queue", self.queue),
+                ("rate", self.rate),
+                ("crash_quarantine", self.crash_quarantine),
+                ("client_concurrency", self.client_concurrency),
+                ("client_queue", self.client_queue),
+            )
+            if value < 0
+        ]
         if problems:
-            raise ValueError(f"these settings must be positive: {', '.join(problems)}")
+            raise ValueError(f"these settings must be positive (or zero where allowed): {', '.join(problems)}")
         bad = [iri for iri in self.service_allow if not iri.startswith(("http://", "https://"))]
         if bad:
             raise ValueError(f"SERVICE allow-list entries must be http(s) endpoint IRIs: {', '.join(bad)}")

@@ -46,7 +46,15 @@ from bordergraph.web.reason import HEADER as REASON_HEADER
 from bordergraph.web.settings import Settings
 from bordergraph.web.syntax import explain
 from bordergraph.web.ui import SPARQL_PATH, render_yasgui
-from bordergraph.web.worker import Job, NoWorkerError, QueryTimeoutError, WorkerDiedError, WorkerPool
+from bordergraph.web.worker import (
+    ClientBusyError,
+    Job,
+    NoWorkerError,
+    QueryQuarantinedError,
+    QueryTimeoutError,
+    WorkerDiedError,
+    WorkerPool,
+)
 
 log = logging.getLogger("bordergraph.web.sparql")
 
@@ -160,7 +168,13 @@ class SparqlRouter(APIRouter):
         self._workdir = Path(tempfile.mkdtemp(prefix="bordergraph-"))
         nquads = self._workdir / "dataset.nq"
         store.dump(nquads)
-        self.pool = WorkerPool(nquads, settings.concurrency)
+        self.pool = WorkerPool(
+            nquads,
+            settings.concurrency,
+            quarantine=settings.crash_quarantine,
+            per_client=settings.client_concurrency or None,
+            client_queue=settings.client_queue,
+        )
         self._inflight = 0
 
     # -- life cycle ------------------------------------------------------------------------
@@ -333,9 +347,13 @@ class SparqlRouter(APIRouter):
         client = request.client.host if request.client else "?"
         form: str | None = None
         status, rows = 500, 0
+        # Relative IRIs in the query resolve against the endpoint's URL (the W3C protocol tests send
+        # `CONSTRUCT { <s> <p> 1 } WHERE {}`); behind a proxy, --public-url says what that URL is.
+        base_iri = self.settings.public_url or str(request.url.replace(query=None, fragment=None))
         try:
             try:
-                info = inspect(query, self.settings.max_depth, self.settings.service_allow)
+                settings = self.settings
+                info = inspect(query, settings.max_depth, settings.service_allow, settings.guard_margin, base_iri)
             except QueryRejectedError as exc:
                 self.metrics.rejections.labels("guard").inc()
                 status = exc.status
@@ -356,7 +374,8 @@ class SparqlRouter(APIRouter):
                 status = 406
                 canonical = [m for m in offered if m not in ALIASES]
                 return error(406, f"cannot answer a {form or 'query'} in {accept}; offered: {', '.join(canonical)}")
-            response = await self._evaluate(Job(query, default_graph, named_graphs, media, self.settings.row_cap))
+            job = Job(query, default_graph, named_graphs, media, self.settings.row_cap, base_iri)
+            response = await self._evaluate(job, client)
             status = response.status_code
             rows = int(response.headers.get("x-bordergraph-rows", 0))
             return response
@@ -366,7 +385,7 @@ class SparqlRouter(APIRouter):
                 query=query, form=form, method=request.method, client=client, status=status, rows=rows, started=started
             )
 
-    async def _evaluate(self, job: Job) -> Response:
+    async def _evaluate(self, job: Job, client: str) -> Response:
         settings = self.settings
         if self._inflight >= settings.concurrency + settings.queue:
             self.metrics.rejections.labels("saturated").inc()
@@ -377,7 +396,24 @@ class SparqlRouter(APIRouter):
             )
         self._inflight += 1
         try:
-            answer = await self.pool.run(job, settings.timeout, settings.timeout)
+            answer = await self.pool.run(job, settings.timeout, settings.timeout, client)
+        except QueryQuarantinedError as exc:
+            self.metrics.rejections.labels("quarantined").inc()
+            return error(
+                422,
+                "this query crashed the query engine a moment ago, so it is refused for "
+                f"{max(1, round(exc.remaining))} s more: simplify it (less nesting, shorter expressions, "
+                "fewer patterns) rather than sending it again",
+            )
+        except ClientBusyError:
+            self.metrics.rejections.labels("client_busy").inc()
+            return error(
+                429,
+                f"too many queries at once from {client}: {self.pool.held_by(client)} running and "
+                f"{settings.client_queue} waiting is the most one client may have; wait for answers "
+                "before sending more",
+                {"Retry-After": str(max(1, round(settings.timeout / 2)))},
+            )
         except NoWorkerError:
             self.metrics.rejections.labels("saturated").inc()
             return error(
