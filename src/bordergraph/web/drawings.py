@@ -136,8 +136,9 @@ class Mark:
 
     @property
     def label(self) -> str:
-        text = self.term.text
-        return text if len(text) <= 48 else text[:47] + "…"
+        """The words beside the mark: the name (cut at 48 characters), and the date when it is partial."""
+        text = self.term.text if len(self.term.text) <= 48 else self.term.text[:47] + "…"
+        return text if self.precision == "day" else f"{text} ({self.date})"
 
 
 def _span(date: str) -> tuple[str, dt.date, dt.date] | None:
@@ -199,7 +200,7 @@ def timeline(data: SiteData) -> dict[str, Any]:
         for m in placed:
             _, a, b = spans[id(m)]  # type: ignore[misc]
             m.x0, m.x1 = x(a), max(x(b), x(a) + 2)
-            width = 6.6 * len(m.label) + 14  # 12 px system-ui text, on average
+            width = 7.0 * len(m.label) + 16  # 12 px system-ui text is 6 to 7 px a character
             m.label_left = m.x1 + width > right
             stretch = (m.x0 - width, m.x1) if m.label_left else (m.x0, m.x1 + width)
             row = next(
