@@ -11,6 +11,7 @@
       container: container,
       elements: data.nodes.concat(data.edges),
       wheelSensitivity: 0.3,
+      maxZoom: 1.2,  // a small neighbourhood is not blown up past its natural size when fitted
       style: [
         { selector: "node", style: {
             "background-color": "data(colour)", "border-color": "data(border)", "border-width": 3,

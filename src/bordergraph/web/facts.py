@@ -59,6 +59,14 @@ WORDS = {
     SCHEMA + "locationCreated": "place of issue",
     RDFS + "seeAlso": "see also",
 }
+WORDS |= {
+    PREFIXES["foaf"] + "Person": "person",
+    PREFIXES["org"] + "Organization": "organisation",
+    PREFIXES["org"] + "FormalOrganization": "organisation",
+    PREFIXES["org"] + "Post": "post",
+    SKOS + "Concept": "topic",
+    PREFIXES["oa"] + "Annotation": "annotation (a quote)",
+}
 PARTIAL_DATES = {
     XSD + "gYear": "year only",
     XSD + "gYearMonth": "year and month only",
@@ -124,6 +132,17 @@ class EntityView:
         order = {s.graph: i for i, s in enumerate(sorted(self.by_graph.values(), key=source_order))}
         for graphs in self.stated.values():
             graphs.sort(key=lambda g: (order.get(g, len(order)), g))
+
+    def types(self) -> list[Term]:
+        """The record's classes by their ontology labels; reused classes in plain words (foaf:Person → person)."""
+        out = []
+        for iri in self.data.types.get(self.iri, []):
+            term = self.data.term(ox.NamedNode(iri))
+            if ":" in term.text:  # no label: a reused vocabulary class
+                words = WORDS.get(iri) or term.text.split(":", 1)[1]
+                term = replace(term, text=words_of(words), kind="plain", href="")
+            out.append(term)
+        return out
 
     # -- footnotes -------------------------------------------------------------------------
 
@@ -300,7 +319,7 @@ class EntityView:
     def summary(self, types: list[Term]) -> str:
         """One line: what the record is, when and where (as each source says), and how many sources."""
         data = self.data
-        kinds = [t.text for t in types if ":" not in t.text] or [data.kind(self.iri).replace("other", "record")]
+        kinds = [t.text for t in types] or [data.kind(self.iri).replace("other", "record")]
         kind = " and ".join(dict.fromkeys(kinds))
         article = "An" if kind[:1].lower() in "aeiou" else "A"
         parts = [f"{article} {kind}"]
@@ -323,6 +342,11 @@ class EntityView:
         n = len(graphs)
         parts.append(f"described by {n} source{'s' if n != 1 else ''}" if n else "described by no source")
         return ", ".join(parts) + "."
+
+
+def words_of(name: str) -> str:
+    """``NewsArticle`` → ``news article``."""
+    return "".join(" " + c.lower() if c.isupper() else c for c in name).strip()
 
 
 def source_order(source: Source) -> tuple[int, str, str]:

@@ -107,7 +107,7 @@ class Site(SiteData):
         triples = self.triples_for(iri, urls)
         node = ox.NamedNode(iri)
         view = EntityView(self, iri)
-        types = [self.term(ox.NamedNode(t)) for t in self.types.get(iri, [])]
+        types = view.types()
         matches = [self.term(t.object) for t in triples if t.subject == node and t.predicate.value in EXACT_MATCH]
         incoming = [
             t for t in triples if t.object == node and isinstance(t.subject, ox.NamedNode) and t.subject != node
