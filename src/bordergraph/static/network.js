@@ -32,7 +32,7 @@
             "text-background-color": "#fff", "text-background-opacity": 0.9, "text-rotation": "autorotate" } }
       ],
       layout: positioned ? { name: "preset", fit: true, padding: 20 }
-        : { name: "concentric", fit: true, padding: 30, minNodeSpacing: 40, avoidOverlap: true,
+        : { name: "concentric", fit: true, padding: 40, minNodeSpacing: 120, spacingFactor: 1.1, avoidOverlap: true,
             concentric: function (node) { return node.data("centre") ? 2 : 1; }, levelWidth: function () { return 1; } }
     });
     cy.on("tap", "node", function (event) { window.location.href = event.target.data("href"); });
