@@ -166,12 +166,14 @@ async def _client(url: str, next_query: Callable[[], Query], until: float, run: 
 
 
 def load(url: str, make: Callable[[], Query], clients: int, seconds: float) -> Run:
-    """``clients`` keep-alive clients sending ``make()`` queries for ``seconds``."""
+    """``clients`` keep-alive clients, each from its own loopback address, sending ``make()`` queries."""
     run = Run()
 
     async def main() -> None:
         until = time.monotonic() + seconds
-        await asyncio.gather(*(_client(url, make, until, run, None) for _ in range(clients)))
+        # Each client from its own loopback address, as distinct users would be: bordergraph's
+        # per-client limits then apply as they would in production, not to one address doing it all.
+        await asyncio.gather(*(_client(url, make, until, run, f"127.0.1.{i + 1}") for i in range(clients)))
 
     cpu, t0 = time.process_time(), time.monotonic()
     asyncio.run(main())

@@ -1,4 +1,4 @@
-"""Unit tests of the worker pool: real spawned processes answering, timing out, dying and being replaced."""
+"""Unit tests of the worker pool: real forked processes answering, timing out, dying and being replaced."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from bordergraph.querystore import QueryStore
+from bordergraph.builddir import write_store
 from bordergraph.web.worker import Job, NoWorkerError, QueryTimeoutError, WorkerDiedError, WorkerPool
 
 JSON = "application/sparql-results+json"
@@ -25,22 +25,21 @@ def job(query: str) -> Job:
 
 
 @pytest.fixture(scope="module")
-def nquads(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store dump of 200 triples (enough for a runaway cross product), in a named graph and the default graph."""
-    raw = ox.Store()
+def location(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An on-disk store of 200 triples (enough for a runaway cross product), in a named graph and the default graph."""
+    quads = []
     graph = ox.NamedNode("http://example.org/g")
     for i in range(200):
         triple = (ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode("http://example.org/p"), ox.Literal(str(i)))
-        raw.add(ox.Quad(*triple, graph))
-        raw.add(ox.Quad(*triple, ox.DefaultGraph()))
-    path = tmp_path_factory.mktemp("pool") / "store.nq"
-    QueryStore(raw).dump(path)
-    return path
+        quads += [ox.Quad(*triple, graph), ox.Quad(*triple, ox.DefaultGraph())]
+    folder = tmp_path_factory.mktemp("pool")
+    write_store(folder, quads=quads)  # what a build writes; the workers open it read-only
+    return folder / "store"
 
 
 @pytest.fixture
-def pool(nquads: Path) -> Iterator[WorkerPool]:
-    workers = WorkerPool(nquads, 1)
+def pool(location: Path) -> Iterator[WorkerPool]:
+    workers = WorkerPool(location, 1)
     assert workers.wait_ready(120), "the worker did not load the store"
     yield workers
     workers.close()
@@ -98,8 +97,8 @@ def test_no_free_worker_within_the_wait_is_no_worker_error(pool: WorkerPool) -> 
     assert isinstance(waiting, NoWorkerError)
 
 
-def test_close_stops_every_worker(nquads: Path) -> None:
-    workers = WorkerPool(nquads, 2)
+def test_close_stops_every_worker(location: Path) -> None:
+    workers = WorkerPool(location, 2)
     assert workers.wait_ready(120)
     pids = workers.pids()
     assert len(pids) == 2
