@@ -1,6 +1,8 @@
 # bordergraph: two commands do everything on a fresh machine.
-#   make serve   set up, build and validate the graph, serve it on http://127.0.0.1:8000
-#   make test    set up, build and validate the graph, then lint, type-check and run every test
+#   make serve   set up, validate the graph, serve it on http://127.0.0.1:8000
+#                (BORDERGRAPH_HOST / BORDERGRAPH_PORT and every other BORDERGRAPH_* setting are honoured)
+#   make test    set up (the system packages too: .ci/system-packages), build and validate the graph,
+#                then lint, type-check and run every test
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,15 +11,23 @@ PYDIRS := $(wildcard src tests bench)
 STAMP  := $(VENV)/.installed-stamp
 COGGED := README.md docs/records-registry.md docs/wikidata-links.md
 
-.PHONY: serve test build validate lint typecheck pytest clean dist snapshots docs
+.PHONY: serve test build validate lint typecheck pytest clean dist snapshots docs system-packages
 
 $(BIN)/python:
+	@echo "==> creating the virtual environment $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@echo "==> installing bordergraph and its tools into $(VENV) (the first time takes a few minutes)"
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on -e '.[test]'
 	touch $(STAMP)
+	@echo "==> installed"
+
+# Chromium, chromedriver, Virtuoso, HAProxy: installed when run as root with apt-get, otherwise
+# make stops at once with the command to run (.ci/system-packages.sh; .ci/run uses the same list).
+system-packages:
+	@.ci/system-packages.sh
 
 build: $(STAMP)
 	$(BIN)/bordergraph build
@@ -25,8 +35,10 @@ build: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/bordergraph validate
 
-serve: build
-	$(BIN)/bordergraph serve --host 127.0.0.1 --port 8000
+# `bordergraph serve` validates the data itself (once) and reads BORDERGRAPH_HOST, BORDERGRAPH_PORT, …;
+# on a busy port it stops before building and says what to do.
+serve: $(STAMP)
+	$(BIN)/bordergraph serve
 
 # ruff, the import contracts of pyproject.toml ([tool.importlinter]; docs/design.md explains them),
 # and the docs' generated parts (after changing a serve option or the records: make docs).
@@ -49,7 +61,7 @@ pytest: $(STAMP)
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$status
 
-test: build lint typecheck pytest
+test: system-packages build lint typecheck pytest
 
 # Rewrite queries/examples/expected/*.tsv whose answer changed beyond the order of ties, then show
 # what changed. Review every changed row against the sources before committing (docs/curation.md).

@@ -5,7 +5,9 @@ Test files never import this module: they ask for fixtures (``serve`` starts a s
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,10 +16,13 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 from bordergraph.build import Built, build
 from bordergraph.paths import Paths, find_paths
 from bordergraph.web.app import create_app
+from bordergraph.web.reason import ReasonProtocol
 from bordergraph.web.settings import Settings
 from bordergraph.web.sparql import SparqlRouter
 
@@ -91,7 +96,8 @@ def running(
     public = f"{base}/sparql" if public_url == OWN_URL else public_url
     app = create_app(built.store, built.paths, built.dump, settings, public, built.search)
     sparql: SparqlRouter = app.state.sparql
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", http=ReasonProtocol)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -133,3 +139,52 @@ def server(built: Built) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def endpoint(server: str) -> str:
     return f"{server}/sparql"
+
+
+# -- a real headless chromium (Debian chromium + chromedriver) ---------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+#: ``chromium(width, height)`` → a context manager giving a selenium driver with that window size.
+Chromium = Callable[[int, int], AbstractContextManager[webdriver.Chrome]]
+
+
+@contextmanager
+def _chromium(width: int, height: int) -> Iterator[webdriver.Chrome]:
+    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
+        pytest.fail(
+            "chromium and chromedriver are required: apt-get install -y chromium chromium-driver (make test does)"
+        )
+    profile = tempfile.mkdtemp(prefix="bordergraph-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        f"--window-size={width},{height}",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",  # nothing but loopback resolves
+    ):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Chromium:
+    """Open a headless chromium with a given window size."""
+    return _chromium

@@ -5,7 +5,9 @@ Exit codes follow pySHACL: 0 the data is valid, 1 the data is invalid, 2 usage o
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +61,24 @@ def folder_option(*names: str, default: str, help: str) -> Callable[[Callable[..
 def _fail(message: str, code: int) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(code)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Exit with what to do when ``host:port`` cannot be bound (in use, or not an address of this machine)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                _fail(
+                    f"error: port {port} on {host} is already in use (another bordergraph serve?). Stop that "
+                    f"process (see `ss -ltnp 'sport = :{port}'`), or serve on another port: "
+                    f"BORDERGRAPH_PORT={port + 1} make serve, or bordergraph serve --port {port + 1}",
+                    EXIT_ERROR,
+                )
+            _fail(f"error: cannot listen on {host}:{port} ({exc.strerror}); set BORDERGRAPH_HOST/--host", EXIT_ERROR)
 
 
 def _build(root: Path | None, data_files: tuple[Path, ...] = (), dump_dir: Path | None = None) -> Built:
@@ -203,12 +223,14 @@ def serve(root: Path | None, build_dir: Path, service_allow: tuple[str, ...], **
     """
     import uvicorn
 
+    from bordergraph.web.reason import ReasonProtocol
     from bordergraph.web.worker import start_fork_server
 
     try:
         settings = Settings(**options, service_allow=tuple(iri for v in service_allow for iri in split_iris(v)))
     except ValueError as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
+    _check_port(settings.host, settings.port)  # before any build: a busy port is known at once
     try:
         paths = find_paths(root)
         found = current(build_dir)
@@ -242,7 +264,8 @@ def serve(root: Path | None, build_dir: Path, service_allow: tuple[str, ...], **
         search_index=search if search.is_file() else None,
         build=found,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    # ReasonProtocol: error messages also travel as the HTTP reason phrase (see bordergraph.web.reason).
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", http=ReasonProtocol)
 
 
 def settings_table() -> str:

@@ -9,6 +9,7 @@ the store, so they always agree with what the endpoint answers.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -227,16 +228,44 @@ SPDX = "http://spdx.org/rdf/terms#"
 KEYWORDS = ["border security", "Canada", "United States", "preclearance", "homeland security", "press releases"]
 
 
-def downloads(site: str) -> dict[str, tuple[str, str]]:
-    """Downloadable dumps: distribution slug → (URL, media type)."""
-    return {
+#: Media types of RDF dumps (listed as void:dataDump; every download is a dcat:Distribution).
+RDF_DUMP_TYPES = {
+    "application/n-quads",
+    "application/trig",
+    "application/n-triples",
+    "text/turtle",
+    "application/ld+json",
+    "application/rdf+xml",
+}
+
+
+def downloads(site: str, files: dict[str, str] | None = None) -> dict[str, tuple[str, str]]:
+    """Downloadable files: distribution slug → (URL, media type).
+
+    ``files`` (file name under ``/downloads/`` → media type) adds the other exports; the N-Quads
+    and TriG dumps are always there.
+    """
+    out = {
         "nquads": (f"{site}/downloads/bordergraph.nq", "application/n-quads"),
         "trig": (f"{site}/downloads/bordergraph.trig", "application/trig"),
     }
+    for name, media in sorted((files or {}).items()):
+        if name not in ("bordergraph.nq", "bordergraph.trig"):
+            out[download_slug(name)] = (f"{site}/downloads/{name}", media)
+    return out
+
+
+def download_slug(name: str) -> str:
+    """``neo4j/nodes.csv`` → ``neo4j-nodes-csv``: the last part of a distribution's IRI."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def dataset_description(
-    store: QueryStore, site: str, endpoint: str, checksums: dict[str, str] | None = None
+    store: QueryStore,
+    site: str,
+    endpoint: str,
+    checksums: dict[str, str] | None = None,
+    files: dict[str, str] | None = None,
 ) -> Triples:
     """VoID + DCAT 3 for the dataset, its named graphs, partitions, dumps and SPARQL service.
 
@@ -244,7 +273,8 @@ def dataset_description(
         store: the validated store (all counts come from it).
         site: the public base URL of the running site (``http://host:port``), for dumps.
         endpoint: the public URL of the SPARQL endpoint.
-        checksums: SHA-256 (hex) of each dump, by distribution slug (``nquads``, ``trig``).
+        checksums: SHA-256 (hex) of each dump, by distribution slug (``nquads``, ``trig``, ``download_slug``).
+        files: the other downloads, file name → media type (see ``downloads``).
 
     """
     c = count(store)
@@ -287,12 +317,13 @@ def dataset_description(
     add(ds, _t("void", "rootResource"), _n(BASE + "ontology"))
     for namespace in ("bg", "prov", "oa", "org", "skos", "dcterms", "schema", "foaf"):
         add(ds, _t("void", "vocabulary"), _n(PREFIXES[namespace] if namespace != "bg" else BASE + "ontology"))
-    for slug, (url, media) in downloads(site).items():
+    for slug, (url, media) in downloads(site, files).items():
         dist = _n(f"{DATASET}/dump/{slug}")
-        add(ds, _t("void", "dataDump"), _n(url))
+        if media in RDF_DUMP_TYPES:
+            add(ds, _t("void", "dataDump"), _n(url))
         add(ds, _t("dcat", "distribution"), dist)
         add(dist, TYPE, _t("dcat", "Distribution"))
-        add(dist, _t("dcterms", "title"), _lit(f"The whole dataset as {media}", "en"))
+        add(dist, _t("dcterms", "title"), _lit(f"{url.rsplit('/downloads/', 1)[-1]} ({media})", "en"))
         add(dist, _t("dcat", "downloadURL"), _n(url))
         add(dist, _t("dcat", "accessURL"), _n(url))
         add(dist, _t("dcat", "mediaType"), _n(f"https://www.iana.org/assignments/media-types/{media}"))

@@ -24,6 +24,17 @@ class Example:
     def summary(self) -> str:
         return self.meta.get("summary", self.slug)
 
+    @property
+    def question(self) -> str:
+        return self.meta.get("question", self.summary)
+
+    @property
+    def federated(self) -> str:
+        """The remote endpoint a federated (SERVICE) example calls, else ``""``."""
+        if self.meta.get("federated", "").lower() != "true":
+            return ""
+        return self.meta.get("endpoint", "a remote endpoint")
+
 
 def read_example(path: Path) -> Example:
     """Parse the ``#+ key: value`` header lines of a query file."""

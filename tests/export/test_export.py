@@ -151,6 +151,7 @@ def test_manifest_describes_every_file(
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == manifest
     entries = {e["file"]: e for e in manifest["files"]}
     expected = {name for name, _ in DUMPS} | {GRAPHML, GEXF, CYJS, NEO4J_NODES, NEO4J_EDGES, CYPHER, "context.jsonld"}
+    expected |= {"actors.graphml", "actors.gexf", "actors.cyjs"}
     expected |= {"ontology/bordergraph.ttl", "ontology/topics.ttl", "ontology/shapes.ttl"}
     assert set(entries) == expected
     for name, entry in entries.items():
@@ -186,10 +187,9 @@ def test_projection_nodes_are_resources_and_literals_are_attributes(projection: 
     assert meeting.attrs["dateStatus"] == "bg:DateStated", "vocabulary IRIs are attribute values, not nodes"
     assert not any(n.startswith("https://w3id.org/bordergraph/ontology") for n in projection.nodes)
     assert not any(n.startswith("_:") for n in projection.nodes), "blank nodes are folded into their owner"
-    annotation = projection.nodes["https://w3id.org/bordergraph/id/ann-2017-goodale-kelly-01"]
-    assert str(annotation.attrs["oa_hasTarget.oa_hasSelector.oa_exact"]).startswith("Joint Statement by Canadian")
-    assert annotation.attrs["oa_hasTarget.oa_hasSelector.oa_start"] == 46
-    assert projection.attr_types["oa_hasTarget.oa_hasSelector.oa_start"] == "int"
+    assert not any("/id/ann-" in n for n in projection.nodes), "annotations are words on edges, not nodes"
+    assert not any(n.startswith("http://www.wikidata.org/") for n in projection.nodes), "bare external IRIs"
+    assert str(goodale.attrs["skos_exactMatch"]).startswith("wd:Q"), "a Wikidata link is an attribute"
 
 
 def test_projection_edges_carry_their_release_and_quote(projection: PropertyGraph) -> None:
@@ -202,8 +202,8 @@ def test_projection_edges_carry_their_release_and_quote(projection: PropertyGrap
     for edge in edges:
         assert edge.graph == "https://w3id.org/bordergraph/graph/release-2017-goodale-kelly"
         assert edge.release == "https://w3id.org/bordergraph/id/release-2017-goodale-kelly"
-        assert edge.quote, "the annotation quoting the meeting"
-        assert all(q in projection.nodes for q in edge.quote.split(" | "))
+        assert edge.quote, "the words quoting the meeting"
+        assert "Goodale" in edge.quote and "/id/ann-" not in edge.quote
         assert edge.start == "2017-03-10"
 
 
@@ -313,7 +313,7 @@ def test_neo4j_csv_headers_follow_neo4j_admin_import(exported: tuple[Path, dict[
     out, _ = exported
     nodes_header = (out / NEO4J_NODES).read_text(encoding="utf-8").splitlines()[0].split(",")
     assert nodes_header[:5] == ["iri:ID", "label", "type", ":LABEL", "start:date"]
-    assert "oa_hasTarget.oa_hasSelector.oa_start:long" in nodes_header
+    assert "rank:long" in nodes_header and "schema_value:double" in nodes_header
     edges_header = (out / NEO4J_EDGES).read_text(encoding="utf-8").splitlines()[0]
     assert edges_header.startswith(":START_ID,:END_ID,:TYPE,")
 

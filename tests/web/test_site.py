@@ -217,7 +217,7 @@ def test_landing_page(client: httpx.Client, built: Built) -> None:
     assert page.count('class="example"') == len(examples)
     dates = re.findall(r'<li><time datetime="([^"]+)">', page)
     assert len(dates) >= 5 and dates == sorted(dates)
-    assert "No year stated" in page
+    assert "Year not stated" in page and "Date not stated" in page
     for dump in ("/downloads/bordergraph.nq", "/downloads/bordergraph.trig"):
         assert dump in page
 
@@ -300,7 +300,20 @@ def test_void_and_dcat_parse_and_agree_with_the_endpoint(client: httpx.Client, e
     for dump in void.objects(ds, VOID.dataDump):
         assert client.get(str(dump)).status_code == 200
     urls = {str(void.value(d, DCAT.downloadURL)) for d in void.objects(ds, DCAT.distribution)} - {"None"}
-    assert urls == {str(d) for d in void.objects(ds, VOID.dataDump)}
+    assert urls > {str(d) for d in void.objects(ds, VOID.dataDump)}, "RDF dumps and the other exports"
+    # Every download is served, and its bytes have the checksum the description states.
+    spdx = Namespace("http://spdx.org/rdf/terms#")
+    for dist in void.objects(ds, DCAT.distribution):
+        url = void.value(dist, DCAT.downloadURL)
+        if url is None:
+            continue
+        answer = client.get(str(url))
+        assert answer.status_code == 200, url
+        checksum = void.value(dist, spdx.checksum)
+        assert checksum is not None, f"{url} has no checksum"
+        assert str(void.value(checksum, spdx.checksumValue)) == hashlib.sha256(answer.content).hexdigest(), url
+    served = {u.rsplit("/downloads/", 1)[1] for u in urls}
+    assert {"bordergraph.graphml", "actors.graphml", "neo4j/nodes.csv", "bordergraph.ttl"} <= served
     service = next(void.subjects(RDF.type, DCAT.DataService))
     assert str(void.value(service, DCAT.endpointURL)) == endpoint
     assert (service, DCAT.servesDataset, ds) in void
@@ -393,3 +406,41 @@ def test_the_home_page_and_the_dataset_description_count_the_sources(
     assert f"{sources} documents only" in page
     void = client.get("/.well-known/void.ttl").text
     assert f"from {sources} archived public" in void
+
+
+# -- HEAD ---------------------------------------------------------------------------------------
+
+HEAD_PATHS = [
+    "/",
+    "/id/ralph-goodale",
+    "/id/ralph-goodale.html",
+    "/id/ralph-goodale.ttl",
+    "/ontology",
+    "/ontology.html",
+    "/dataset.html",
+    "/graph/release-2017-goodale-kelly.html",
+    "/.well-known/void",
+    "/.well-known/void.ttl",
+    "/source/release-2017-goodale-kelly",
+    "/source/release-2017-goodale-kelly.txt",
+    "/sparql",
+    "/api",
+    "/openapi.json",
+    "/healthz",
+    "/downloads/bordergraph.nq",
+    "/downloads/bordergraph.trig",
+    "/downloads/actors.graphml",
+    "/static/site.css",
+    "/id/no-such-thing",
+]
+
+
+@pytest.mark.parametrize("path", HEAD_PATHS)
+def test_head_answers_like_get(client: httpx.Client, path: str) -> None:
+    for accept in ("text/html", "*/*"):
+        get = client.get(path, headers={"Accept": accept})
+        head = client.head(path, headers={"Accept": accept})
+        assert head.status_code == get.status_code != 405, path
+        assert head.content == b""
+        for header in ("content-type", "content-length", "location"):
+            assert head.headers.get(header) == get.headers.get(header), (path, header)

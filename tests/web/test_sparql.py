@@ -79,8 +79,9 @@ def test_construct_as_turtle_parses(endpoint: str) -> None:
 def test_syntax_error_is_400_with_line_and_column(endpoint: str) -> None:
     response = httpx.get(endpoint, params={"query": "SELECT * WHERE {\n ?s ?p }"})
     assert response.status_code == 400
-    message = response.json()["message"]
-    assert "2:" in message, message
+    body = response.json()
+    assert "line 2, column" in body["message"], body
+    assert body["line"] == 2 and body["column"] > 0
 
 
 def test_updates_are_refused(endpoint: str) -> None:

@@ -41,6 +41,8 @@ NQ, NT, TTL, TRIG, JSONLD, RDFXML = (
 CONTEXT = "context.jsonld"
 GRAPHML, GEXF, CYJS = "bordergraph.graphml", "bordergraph.gexf", "bordergraph.cyjs"
 NEO4J_NODES, NEO4J_EDGES, CYPHER = "neo4j/nodes.csv", "neo4j/edges.csv", "neo4j/import.cypher"
+#: The actors-and-agreements graph (export/actors.py), beside the full projection.
+ACTORS_GRAPHML, ACTORS_GEXF, ACTORS_CYJS = "actors.graphml", "actors.gexf", "actors.cyjs"
 
 #: The RDF dumps, for VoID ``void:dataDump`` (file name relative to the dump folder, media type).
 DUMPS: list[tuple[str, str]] = [
@@ -68,6 +70,9 @@ FORMAT_NAMES = {
     NEO4J_NODES: "neo4j-admin import nodes CSV",
     NEO4J_EDGES: "neo4j-admin import relationships CSV",
     CYPHER: "Cypher script (MERGE, idempotent)",
+    ACTORS_GRAPHML: "GraphML (actors and agreements; meetings and events as links)",
+    ACTORS_GEXF: "GEXF 1.2 (actors and agreements; meetings and events as links)",
+    ACTORS_CYJS: "Cytoscape.js JSON (actors and agreements; meetings and events as links)",
 }
 
 

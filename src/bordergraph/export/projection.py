@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
 
-from bordergraph.prefixes import ONTOLOGY_IRI, PREFIXES, RDF_TYPE, RDFS_LABEL, compact
+from bordergraph.prefixes import BASE, ONTOLOGY_IRI, PREFIXES, RDF_TYPE, RDFS_LABEL, compact
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 XSD = PREFIXES["xsd"]
 OA_HAS_BODY = PREFIXES["oa"] + "hasBody"
+OA_ANNOTATION = PREFIXES["oa"] + "Annotation"
+OA_QUOTE_PATH = (PREFIXES["oa"] + "hasTarget", PREFIXES["oa"] + "hasSelector", PREFIXES["oa"] + "exact")
 SOURCE_GRAPH = PREFIXES["bg"] + "sourceGraph"
 #: Fallback labels, in order, when a resource has no rdfs:label.
 LABEL_PREDICATES = [
@@ -41,6 +43,8 @@ INTS = {"integer", "int", "long", "short", "byte", "nonNegativeInteger", "positi
 FLOATS = {"decimal", "double", "float"}
 #: IRIs in these namespaces are vocabulary or graph names: values of attributes, never nodes.
 VOCABULARY = (*(iri for prefix, iri in PREFIXES.items() if prefix not in {"bgr", "bgt", "wd"}), ONTOLOGY_IRI)
+#: Quotes of one edge, joined (an edge may be backed by several passages).
+QUOTE_SEPARATOR = " | "
 
 
 def term_name(iri: str) -> str:
@@ -82,7 +86,12 @@ class Node:
 
 @dataclass
 class Edge:
-    """A relation between two resources, with the graph (source release) and quote it came from."""
+    """A relation between two resources, with the graph (source release) and the quoted words behind it.
+
+    ``quote`` holds the verbatim words (``oa:exact``) of the annotations in that graph quoting the
+    edge's subject, else the fact qualifying the edge (a bg:PostHolding for org:holds), else its
+    object; several passages are joined with `` | ``; empty when nothing quotes the edge.
+    """
 
     id: str
     source: str
@@ -92,6 +101,9 @@ class Edge:
     release: str
     quote: str
     start: str | None
+    event: str = ""  # in the actors-and-agreements graph: the meeting or event the link stands for
+    event_label: str = ""
+    date: str = ""  # that event's date as its source gives it, partial dates included ("2011", "--03-10")
 
 
 @dataclass
@@ -145,7 +157,8 @@ def _key(term: Any) -> str:
 
 
 def _is_node_iri(iri: str) -> bool:
-    return not iri.startswith(VOCABULARY)
+    """Only the dataset's own records are nodes; vocabulary terms and bare external IRIs (Wikidata) are values."""
+    return iri.startswith(BASE) and not iri.startswith(VOCABULARY)
 
 
 def _literal(lit: ox.Literal) -> tuple[str, str]:
@@ -189,7 +202,7 @@ class _Joined:
         self.values.add(value)
 
     def finalize(self) -> str:
-        return " | ".join(sorted(self.values))
+        return QUOTE_SEPARATOR.join(sorted(self.values))
 
 
 _term_name = functools.lru_cache(maxsize=4096)(lambda iri: term_name(iri))
@@ -242,17 +255,31 @@ class StreamedGraph:
                 "SELECT s, o FROM quads WHERE p = ? AND kind = 0 ORDER BY rowid", (SOURCE_GRAPH,)
             )
         )
+        # The words each fact is quoted with in each graph: annotation → target → selector → oa:exact.
         self.db.execute(
-            "CREATE TABLE quotes AS SELECT g, o AS body, joined(s) AS quote FROM quads "
-            "WHERE p = ? AND kind = 0 GROUP BY g, o",
-            (OA_HAS_BODY,),
+            "CREATE TABLE quotes AS SELECT a.g, a.o AS body, joined(x.o) AS quote FROM quads a "
+            "JOIN quads t ON t.s = a.s AND t.p = ? AND t.g = a.g "
+            "JOIN quads sel ON sel.s = t.o AND sel.p = ? AND sel.g = a.g "
+            "JOIN quads x ON x.s = sel.o AND x.p = ? AND x.g = a.g AND x.kind = 2 "
+            "WHERE a.p = ? AND a.kind = 0 GROUP BY a.g, a.o",
+            (*OA_QUOTE_PATH, OA_HAS_BODY),
         )
         self.db.execute("CREATE INDEX quotes_body ON quotes(body, g)")
-        # Nodes: IRIs outside the vocabulary and blank nodes nothing points to; then what those (and
-        # blank nodes) point to.
+        # A direct edge (person org:holds post) is backed by the quotes of the fact that qualifies it
+        # (the bg:PostHolding pointing to both ends in the same graph).
         self.db.execute(
-            "INSERT OR IGNORE INTO nodes SELECT s FROM quads q WHERE CASE WHEN q.sb THEN NOT EXISTS "
-            "(SELECT 1 FROM quads b WHERE b.kind = 1 AND b.o = q.s) ELSE is_node(q.s) END"
+            "CREATE TABLE bridges AS SELECT x.o AS a, y.o AS b, x.g AS g, joined(q.quote) AS quote FROM quads x "
+            "JOIN quads y ON y.s = x.s AND y.g = x.g AND y.kind = 0 AND y.o != x.o "
+            "JOIN quotes q ON q.body = x.s AND q.g = x.g WHERE x.kind = 0 GROUP BY x.o, y.o, x.g"
+        )
+        self.db.execute("CREATE INDEX bridges_ab ON bridges(a, b, g)")
+        # Nodes: the dataset's records and blank nodes nothing points to, but not the annotations
+        # (their words travel on the edges); then the records those (and blank nodes) point to.
+        self.db.execute(
+            "INSERT OR IGNORE INTO nodes SELECT s FROM quads q WHERE (CASE WHEN q.sb THEN NOT EXISTS "
+            "(SELECT 1 FROM quads b WHERE b.kind = 1 AND b.o = q.s) ELSE is_node(q.s) END) "
+            "AND q.s NOT IN (SELECT s FROM quads WHERE p = ? AND o = ?)",
+            (RDF_TYPE, OA_ANNOTATION),
         )
         self.db.execute(
             "INSERT OR IGNORE INTO nodes SELECT q.o FROM quads q WHERE q.kind = 0 AND q.p != ? AND is_node(q.o) "
@@ -325,8 +352,11 @@ class StreamedGraph:
 
     def iter_edges(self) -> Iterator[Edge]:
         rows = self.db.execute(
-            "SELECT e.source, e.rel, e.target, e.g, e.start, q.quote FROM edges e "
-            "LEFT JOIN quotes q ON q.body = e.source AND q.g = e.g ORDER BY e.source, e.rel, e.target, e.g"
+            "SELECT e.source, e.rel, e.target, e.g, e.start, coalesce(q.quote, b.quote, t.quote) FROM edges e "
+            "LEFT JOIN quotes q ON q.body = e.source AND q.g = e.g "
+            "LEFT JOIN bridges b ON b.a = e.source AND b.b = e.target AND b.g = e.g "
+            "LEFT JOIN quotes t ON t.body = e.target AND t.g = e.g "
+            "ORDER BY e.source, e.rel, e.target, e.g"
         )
         for index, (source, rel, target, g, start, quote) in enumerate(rows):
             yield Edge(
@@ -427,4 +457,6 @@ def _edge_data(edge: Edge) -> dict[str, Scalar]:
     data["release"], data["quote"] = edge.release, edge.quote
     if edge.start:
         data["start"] = edge.start
+    if edge.event:
+        data.update(event=edge.event, event_label=edge.event_label, date=edge.date)
     return data

@@ -16,7 +16,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from bordergraph.export.actors import actors_graph
 from bordergraph.export.dumps import (
+    ACTORS_CYJS,
+    ACTORS_GEXF,
+    ACTORS_GRAPHML,
     CONTEXT,
     CYJS,
     CYPHER,
@@ -58,6 +62,9 @@ MEDIA_TYPES = dict(DUMPS) | {
     NEO4J_NODES: "text/csv",
     NEO4J_EDGES: "text/csv",
     CYPHER: "application/x-cypher-query",
+    ACTORS_GRAPHML: GRAPHML_TYPE,
+    ACTORS_GEXF: GEXF_TYPE,
+    ACTORS_CYJS: CYJS_TYPE,
 }
 
 
@@ -111,6 +118,11 @@ def export(
     nodes, edges = write_store_property_graph(store, out)
     for name in (GRAPHML, GEXF, CYJS, NEO4J_NODES, NEO4J_EDGES, CYPHER):
         counts[name] = {"nodes": nodes, "edges": edges}
+    actors = actors_graph(store)
+    for name, stream in [(ACTORS_GRAPHML, stream_graphml), (ACTORS_GEXF, stream_gexf), (ACTORS_CYJS, stream_cytoscape)]:
+        with (out / name).open("w", encoding="utf-8", newline="\n") as handle:
+            stream(actors, handle)
+        counts[name] = {"nodes": actors.node_count, "edges": actors.edge_count}
     files = [*counts, CONTEXT]
     for source in vocabulary:
         name = f"ontology/{source.name}"

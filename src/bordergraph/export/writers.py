@@ -43,7 +43,7 @@ def _xml_value(value: Scalar) -> str:
 _GRAPHML_TYPES = {"str": "string", "int": "long", "float": "double", "bool": "boolean"}
 _GEXF_TYPES = _GRAPHML_TYPES
 _NODE_BASE = {"label": "str", "type": "str", "types": "str", "start": "str"}
-_EDGE_KEYS = ["label", "relation", "graph", "release", "quote", "start"]
+_EDGE_KEYS = ["label", "relation", "graph", "release", "quote", "start", "event", "event_label", "date"]
 
 
 def _node_keys(graph: GraphSource) -> dict[str, str]:
@@ -85,6 +85,7 @@ def stream_gexf(graph: GraphSource, out: TextIO) -> None:
     node_keys = {name: kind for name, kind in _node_keys(graph).items() if name not in {"label", "start"}}
     node_ids = {name: str(i) for i, name in enumerate(node_keys)}
     edge_keys = {"relation": "str", "graph": "str", "release": "str", "quote": "str", "networkx_key": "str"}
+    edge_keys |= {"event": "str", "event_label": "str", "date": "str"}
     edge_ids = {name: str(i + len(node_ids)) for i, name in enumerate(edge_keys)}
     mode = ' mode="dynamic" name="bordergraph" timeformat="date"' if graph.has_start else ""
     mode = mode or ' mode="static" name="bordergraph"'
@@ -174,6 +175,8 @@ def _cytoscape_edge(e: Edge) -> dict[str, Any]:
     }
     if e.start:
         data["start"] = e.start
+    if e.event:
+        data.update(event=e.event, event_label=e.event_label, date=e.date)
     return data
 
 

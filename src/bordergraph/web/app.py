@@ -11,7 +11,12 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path
 
 from bordergraph.builddir import BuildDir
 from bordergraph.paths import Paths
@@ -56,7 +61,9 @@ def create_app(
         finally:
             sparql.close()
 
-    app = FastAPI(title="bordergraph", version=__version__, docs_url="/api", lifespan=lifespan)
+    app = FastAPI(title="bordergraph", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan)
+    mount_api_docs(app)  # /api: Swagger UI from the swagger-ui-bundle package, no CDN
+    app.add_middleware(HeadAsGet)  # HEAD answers like GET on every route
     app.include_router(sparql)
     sparql.install(app)
     app.state.sparql = sparql
@@ -66,3 +73,41 @@ def create_app(
     app.include_router(reconcile_router(store, search))  # W3C Reconciliation API at /reconcile
     mount_site(app, store, paths, dump, settings.public_url, search)  # /, /id/…, /ontology, /source/…, 404 page
     return app
+
+
+def mount_api_docs(app: FastAPI) -> None:
+    """The OpenAPI page at ``/api``, with Swagger UI served from this server (works offline)."""
+    app.mount("/api/static", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+
+    @app.get("/api", include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="bordergraph API",
+            swagger_js_url="/api/static/swagger-ui-bundle.js",
+            swagger_css_url="/api/static/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )
+
+
+class HeadAsGet:
+    """HEAD is GET without the body, on every route (RFC 9110 §9.3.2), in one place.
+
+    The request is routed as GET; the status and headers (Content-Length included) go out as they
+    are and the body is dropped (uvicorn sends none for HEAD either).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)

@@ -5,10 +5,19 @@ from __future__ import annotations
 from fastapi import Response
 from fastapi.responses import JSONResponse
 
+from bordergraph.web.reason import HEADER, phrase
 
-def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """Every error: JSON with a message saying what to do (details go to the server log)."""
-    return JSONResponse(status_code=status, content={"message": message}, headers=headers)
+
+def error(
+    status: int, message: str, headers: dict[str, str] | None = None, details: dict[str, object] | None = None
+) -> JSONResponse:
+    """Every error: JSON with a message saying what to do (details go to the server log).
+
+    The message also travels as the HTTP reason phrase (see ``web.reason``), for clients that
+    show only the status line (SPARQLWrapper for 422/504, rdflib's SPARQLStore).
+    """
+    content = {"message": message, **(details or {})}
+    return JSONResponse(status_code=status, content=content, headers={**(headers or {}), HEADER: phrase(message)})
 
 
 def not_acceptable(accept: str | None, offered: list[str]) -> JSONResponse:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -44,7 +45,9 @@ from bordergraph.querystore import QueryStore
 from bordergraph.search import SearchIndex
 from bordergraph.version import __version__
 from bordergraph.web.conneg import DOCUMENT_TYPES, GRAPH_FORMATS, HTML, negotiate
+from bordergraph.web.drawings import actor_drawing, timeline
 from bordergraph.web.errors import not_acceptable
+from bordergraph.web.facts import EntityView
 from bordergraph.web.lazy import lazy
 from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, LIST_PATH, STATIC, TEMPLATES, local_href, query_link
 from bordergraph.web.viewmodel import EXACT_MATCH, SiteData, Source, Term, Urls
@@ -88,6 +91,10 @@ class Site(SiteData):
 
     # -- pages --------------------------------------------------------------------------
 
+    @cached_property
+    def actor_drawing(self) -> dict[str, Any]:
+        return actor_drawing(self)
+
     def render(self, template: str, **context: Any) -> str:
         return TEMPLATES.get_template(template).render(
             version=__version__,
@@ -100,10 +107,9 @@ class Site(SiteData):
     def entity_page(self, iri: str, urls: Urls) -> str:
         triples = self.triples_for(iri, urls)
         node = ox.NamedNode(iri)
-        outgoing = [t for t in triples if t.subject == node]
-        types = [self.term(t.object) for t in outgoing if t.predicate.value == RDF_TYPE]
-        shown = [t for t in outgoing if t.predicate.value != RDF_TYPE and t.predicate.value not in EXACT_MATCH]
-        matches = [self.term(t.object) for t in outgoing if t.predicate.value in EXACT_MATCH]
+        view = EntityView(self, iri)
+        types = view.types()
+        matches = [self.term(t.object) for t in triples if t.subject == node and t.predicate.value in EXACT_MATCH]
         incoming = [
             t for t in triples if t.object == node and isinstance(t.subject, ox.NamedNode) and t.subject != node
         ]
@@ -111,22 +117,31 @@ class Site(SiteData):
         for t in incoming:
             groups[t.predicate.value].append(self.term(t.subject))
         incoming_rows = sorted(
-            ((self.term(ox.NamedNode(p)), sorted(v, key=lambda x: x.text)) for p, v in groups.items()),
+            ((view.property_term(p), sorted(v, key=lambda x: x.text)) for p, v in groups.items()),
             key=lambda row: row[0].text.lower(),
         )
-        source = self.sources.get(iri)
+        related = {iri} | {t.object.value for t in triples if t.subject == node and isinstance(t.object, ox.NamedNode)}
+        related |= {t.subject.value for t in incoming if isinstance(t.subject, ox.NamedNode)}
+        in_dataset = iri.startswith(DATASET)  # described by the VoID, not by a source graph
+        outgoing = [t for t in triples if t.subject == node and t.predicate.value != RDF_TYPE]
+        rows = view.rows()  # numbers the footnotes in page order: rows, then disagreements and notes
         return self.render(
             "entity.html",
             iri=iri,
             label=self.labels.get(iri) or curie(iri) or iri,
             types=types,
-            properties=self.grouped(shown, triples),
+            summary=view.summary(types),
+            rows=rows,
+            properties=self.grouped(outgoing, triples) if in_dataset else [],
+            disagreements=view.disagreements(),
+            notes=view.notes(),
+            footnotes=list(view.footnotes.values()),
             incoming=incoming_rows,
             matches=matches,
-            evidence=self.evidence(iri, triples) if not iri.startswith(DATASET) else [],
+            evidence=view.evidence(related) if not in_dataset else [],
             described_in=self.described_in(iri),
-            source=source,
-            drawing=self.neighbourhood(iri) if not iri.startswith(DATASET) else None,
+            source=self.sources.get(iri),
+            drawing=self.neighbourhood(iri) if not in_dataset else None,
             doc=local_href(iri),
             describe_link=query_link(f"DESCRIBE <{iri}>"),
         )
@@ -214,32 +229,6 @@ class Site(SiteData):
             concepts=terms("?kind = skos:Concept"),
         )
 
-    def timeline(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Events and agreements with a year, in date order; and the rest (no year stated)."""
-        rows = self.select(
-            "SELECT ?x (SAMPLE(?d) AS ?date) (SAMPLE(?as) AS ?asStated) (SAMPLE(?src) AS ?source) WHERE { "
-            "{ ?x a/rdfs:subClassOf* bg:Event } UNION { ?x a/rdfs:subClassOf* bg:Agreement } "
-            "OPTIONAL { ?x bg:date ?d } OPTIONAL { ?x bg:dateAsStated ?as } OPTIONAL { ?x prov:wasDerivedFrom ?src } "
-            "} GROUP BY ?x"
-        )
-        dated: list[dict[str, Any]] = []
-        undated: list[dict[str, Any]] = []
-        for r in rows:
-            iri = r["x"].value
-            date = r["date"].value if r["date"] is not None else ""
-            item = {
-                "term": self.term(ox.NamedNode(iri)),
-                "date": date,
-                "as_stated": r["asStated"].value if r["asStated"] is not None else "",
-                "kind": self.kind(iri),
-                "types": [self.term(ox.NamedNode(t)) for t in self.types.get(iri, []) if t.startswith(PREFIXES["bg"])],
-                "source": self.sources.get(r["source"].value) if r["source"] is not None else None,
-            }
-            (dated if date and not date.startswith("--") else undated).append(item)
-        dated.sort(key=lambda i: (i["date"], i["term"].text))
-        undated.sort(key=lambda i: i["term"].text)
-        return dated, undated
-
     def landing_page(self, urls: Urls) -> str:
         c = count(self.qs)
         facts_per_graph = {
@@ -248,7 +237,6 @@ class Site(SiteData):
                 "SELECT ?g (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH ?g { ?f prov:wasDerivedFrom ?s } } GROUP BY ?g"
             )
         }
-        dated, undated = self.timeline()
         return self.render(
             "landing.html",
             counts=c,
@@ -256,10 +244,10 @@ class Site(SiteData):
             sources=list(self.sources.values()),
             facts_per_graph=facts_per_graph,
             examples=[(e, query_link(e.text)) for e in examples(self.paths)],
-            downloads=downloads(urls.site),
-            dated=dated,
-            undated=undated,
-            drawing=self.actor_network,
+            downloads=downloads(urls.site, self.export_files),
+            checksums=self.checksums,
+            timeline=timeline(self),
+            drawing=self.actor_drawing,
             schema_org=schema_org(self.qs, urls.site, urls.endpoint),
             licence=LICENCE,
             endpoint=urls.endpoint,
@@ -401,6 +389,13 @@ def site_router(site: Site) -> APIRouter:
     @router.get("/downloads/bordergraph.trig")
     def dump_trig() -> Response:
         return Response(site.trig, media_type="application/trig")
+
+    @router.get("/downloads/{name:path}")
+    def download(name: str) -> Response:
+        """Every other export: RDF formats, GraphML/GEXF/Cytoscape (full and actors), Neo4j, ontology, SHA256SUMS."""
+        if name not in site.export_files:
+            raise HTTPException(404, f"no download {name!r}; the downloads are listed at /.well-known/void and on /")
+        return FileResponse(site.exports / name, media_type=site.export_files[name])
 
     return router
 

@@ -47,7 +47,9 @@ from bordergraph.web.errors import error, without_body
 from bordergraph.web.guard import QueryRejectedError, inspect
 from bordergraph.web.metrics import Metrics, log_query
 from bordergraph.web.ratelimit import RateLimiter
+from bordergraph.web.reason import HEADER as REASON_HEADER
 from bordergraph.web.settings import Settings
+from bordergraph.web.syntax import explain
 from bordergraph.web.ui import SPARQL_PATH, render_yasgui
 from bordergraph.web.worker import (
     ClientBusyError,
@@ -66,7 +68,14 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 VOID_TRIPLES = URIRef("http://rdfs.org/ns/void#triples")
 ALLOW = "GET, POST, HEAD, OPTIONS"
 #: Headers a browser client may read on a cross-origin answer.
-EXPOSED_HEADERS = ["Retry-After", "X-Bordergraph-Row-Cap", "X-Bordergraph-Rows", "X-Bordergraph-Cache", "ETag"]
+EXPOSED_HEADERS = [
+    "Retry-After",
+    "X-Bordergraph-Row-Cap",
+    "X-Bordergraph-Rows",
+    "X-Bordergraph-Cache",
+    "ETag",
+    REASON_HEADER,
+]
 #: What the manifest says of a build written from a store given in memory (validated by the caller).
 IN_MEMORY = {"ok": True, "note": "written at start-up from a store the caller validated (Python API or tests)"}
 TITLE = "bordergraph SPARQL endpoint"
@@ -129,6 +138,12 @@ def service_description(endpoint: str, default_size: int, graph_sizes: dict[str,
     return sd
 
 
+#: The default graph's name in rdflib's Dataset (``rdflib.graph.DATASET_DEFAULT_GRAPH_ID``).
+RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
+#: How web.answer starts the message of a query Oxigraph cannot parse.
+SYNTAX_ERROR = "query syntax error: "
+
+
 class _Answered(Response):
     """A 200 answer from a worker or the cache; it keeps the ``Answer`` so that it can be cached."""
 
@@ -178,11 +193,11 @@ class SparqlRouter(APIRouter):
         self._sd_cache: dict[tuple[str, str], bytes] = {}
         for path in (SPARQL_PATH, SPARQL_PATH + "/"):
             shown = path == SPARQL_PATH
-            self.add_api_route(path, self.sparql_get, methods=["GET", "HEAD"], include_in_schema=shown)
+            self.add_api_route(path, self.sparql_get, methods=["GET"], include_in_schema=shown)
             self.add_api_route(path, self.sparql_post, methods=["POST"], include_in_schema=shown)
             self.add_api_route(path, self.sparql_options, methods=["OPTIONS"], include_in_schema=False)
             self.add_api_route(path, self.sparql_write, methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
-        self.add_api_route("/healthz", self.healthz, methods=["GET", "HEAD"], tags=["operations"])
+        self.add_api_route("/healthz", self.healthz, methods=["GET"], tags=["operations"])
         self.add_api_route("/metrics", self.render_metrics, methods=["GET"], tags=["operations"])
         self.pool = WorkerPool(
             build.store_path,
@@ -337,7 +352,9 @@ class SparqlRouter(APIRouter):
         if len(query.encode("utf-8")) > self.settings.body_cap:
             self.metrics.rejections.labels("too_large").inc()
             return error(413, f"the query is over {self.settings.body_cap} bytes: shorten it")
-        default_graph = tuple(v for k, v in params if k == "default-graph-uri")
+        # rdflib's Dataset(store=SPARQLStore(url)) names its default graph urn:x-rdflib:default:
+        # that is this service's default graph (the union of the sources), so it means "no dataset given".
+        default_graph = tuple(v for k, v in params if k == "default-graph-uri" and v != RDFLIB_DEFAULT_GRAPH)
         named_graphs = tuple(v for k, v in params if k == "named-graph-uri")
         dataset_given = bool(default_graph or named_graphs)
         # `format` picks a property-graph rendering of a CONSTRUCT/DESCRIBE answer. Other values
@@ -484,6 +501,9 @@ class SparqlRouter(APIRouter):
         if answer.status != 200:
             if answer.status == 422:
                 self.metrics.rejections.labels("row_cap").inc()
+            if answer.status == 400 and answer.message.startswith(SYNTAX_ERROR):
+                problem = explain(job.query, answer.message[len(SYNTAX_ERROR) :])
+                return error(400, problem.message, headers, problem.as_json())
             return error(answer.status, answer.message, headers)
         return _Answered(job, answer, headers)
 
@@ -506,7 +526,7 @@ class SparqlRouter(APIRouter):
 
     def serve_yasgui(self) -> Response:
         """The query UI: vendored YASGUI (no CDN), example tabs, the project prefixes."""
-        return render_yasgui(self.paths, self.title, self.description)
+        return render_yasgui(self.paths, self.title, self.description, self.settings.service_allow)
 
     def _describe_service(self, request: Request) -> Response:
         """The service description, at the endpoint URL; a browser asking for HTML gets the query UI."""

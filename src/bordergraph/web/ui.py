@@ -47,9 +47,19 @@ def query_link(query: str) -> str:
     return f"{SPARQL_PATH}#query={quote(query, safe='')}"
 
 
-def render_yasgui(paths: Paths, title: str, description: str) -> HTMLResponse:
-    """The query UI page: vendored YASGUI, one tab per example query, the project prefixes."""
-    tabs = [{"name": e.slug, "summary": e.summary, "query": e.text} for e in examples(paths)]
+def render_yasgui(paths: Paths, title: str, description: str, service_allow: tuple[str, ...] = ()) -> HTMLResponse:
+    """The query UI page: vendored YASGUI, one tab per example query, a searchable gallery, the project prefixes."""
+    tabs = [
+        {
+            "name": e.slug,
+            "summary": e.summary,
+            "question": e.question,
+            "query": e.text,
+            "federated": e.federated,
+            "allowed": e.federated in service_allow,
+        }
+        for e in examples(paths)
+    ]
     page = TEMPLATES.get_template("yasgui.html").render(
         version=__version__,
         q="",
@@ -58,6 +68,7 @@ def render_yasgui(paths: Paths, title: str, description: str) -> HTMLResponse:
         tabs=tabs,
         prefixes=PREFIXES,
         endpoint_path=SPARQL_PATH,
+        base=BASE,
         kind_colours=KIND_COLOURS,
         country_colours=COUNTRY_COLOURS,
     )

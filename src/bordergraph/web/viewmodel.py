@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,10 +22,12 @@ from bordergraph.describe import (
     Triples,
     bounded_description,
     dataset_description,
+    download_slug,
     evidenced_facts,
     graph_triples,
 )
 from bordergraph.export.dumps import trig_of
+from bordergraph.export.release import export_checkout
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BASE, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF_TYPE, curie, sparql_prologue
 from bordergraph.querystore import QueryStore
@@ -34,7 +39,7 @@ HIDDEN_IN_DRAWING = {
     PREFIXES["oa"] + "Annotation",
     "https://w3id.org/sssom/Mapping",
     "https://w3id.org/sssom/MappingSet",
-} | {PREFIXES["bg"] + c for c in ("Participation", "PostHolding", "Claim", "Figure", "Quotation")}
+} | {PREFIXES["bg"] + c for c in ("Participation", "PostHolding", "Claim", "Figure", "Quotation", "SourceDocument")}
 HUB_EDGES = ("participant", "party", "signatory")
 PROLOGUE = sparql_prologue()
 
@@ -81,6 +86,7 @@ class Source:
     date_as_stated: str
     publisher: str
     place: str
+    place_iri: str
     sha256: str
     path: str
     graph: str
@@ -145,6 +151,16 @@ class SiteData:
             "nquads": hashlib.sha256(self.nquads).hexdigest(),
             "trig": hashlib.sha256(self.trig).hexdigest(),
         }
+        # Every other export (RDF formats, property graphs, the actors graph, Neo4j, the ontology
+        # files), written once into a scratch folder, served from /downloads/ and listed in the VoID.
+        self.exports = Path(tempfile.mkdtemp(prefix="bordergraph-exports-"))
+        weakref.finalize(self, shutil.rmtree, self.exports, True)
+        manifest = export_checkout(store, paths, self.exports)
+        self.export_files = {f["file"]: f["media_type"] for f in manifest["files"]}
+        self.export_files["SHA256SUMS"] = "text/plain"
+        self.checksums["sha256sums"] = hashlib.sha256((self.exports / "SHA256SUMS").read_bytes()).hexdigest()
+        for f in manifest["files"]:
+            self.checksums.setdefault(download_slug(f["file"]), f["sha256"])
         self.qs = store
         self.ox: ox.Store = store.store
         self.public_url = public_url
@@ -179,7 +195,7 @@ class SiteData:
         if urls not in self._descriptions:
             if len(self._descriptions) > 16:  # Host headers vary; do not grow without bound
                 self._descriptions.clear()
-            triples = dataset_description(self.qs, urls.site, urls.endpoint, self.checksums)
+            triples = dataset_description(self.qs, urls.site, urls.endpoint, self.checksums, self.export_files)
             store = ox.Store()
             store.extend(ox.Quad(t.subject, t.predicate, t.object, DEFAULT) for t in triples)
             self._descriptions[urls] = (triples, store)
@@ -244,13 +260,14 @@ class SiteData:
 
     def _sources(self) -> dict[str, Source]:
         rows = self.select(
-            "SELECT ?s ?path ?title ?issued ?asStated ?publisher ?place ?sha ?graph "
+            "SELECT ?s ?path ?title ?issued ?asStated ?publisher ?place ?placeIri ?sha ?graph "
             "(GROUP_CONCAT(?note; SEPARATOR='\\u0000') AS ?notes) WHERE { "
             "?s a bg:SourceDocument ; bg:localPath ?path ; bg:sha256 ?sha ; bg:sourceGraph ?graph . "
             "OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s dcterms:issued ?issued } "
             "OPTIONAL { ?s bg:dateAsStated ?asStated } OPTIONAL { ?s bg:publisherAsStated ?publisher } "
-            "OPTIONAL { ?s bg:placeOfIssueAsStated ?place } OPTIONAL { ?s skos:editorialNote ?note } } "
-            "GROUP BY ?s ?path ?title ?issued ?asStated ?publisher ?place ?sha ?graph ORDER BY ?issued ?s"
+            "OPTIONAL { ?s bg:placeOfIssueAsStated ?place } OPTIONAL { ?s schema:locationCreated ?placeIri } "
+            "OPTIONAL { ?s skos:editorialNote ?note } } "
+            "GROUP BY ?s ?path ?title ?issued ?asStated ?publisher ?place ?placeIri ?sha ?graph ORDER BY ?issued ?s"
         )
 
         def v(row: dict[str, Any], key: str) -> str:
@@ -270,6 +287,7 @@ class SiteData:
                 date_as_stated=v(row, "asStated"),
                 publisher=v(row, "publisher"),
                 place=v(row, "place"),
+                place_iri=v(row, "placeIri"),
                 sha256=v(row, "sha"),
                 path=v(row, "path"),
                 graph=v(row, "graph"),
@@ -446,11 +464,3 @@ class SiteData:
                     if isinstance(q.object, ox.NamedNode):
                         edges.append((hub, q.predicate.value, q.object.value))
         return self.network(edges[:150], centre=iri)
-
-    @cached_property
-    def actor_network(self) -> dict[str, Any]:
-        rows = self.select(
-            "SELECT ?hub ?p ?actor WHERE { VALUES ?p { bg:participant bg:party bg:signatory } ?hub ?p ?actor } "
-            "ORDER BY ?hub ?p ?actor"
-        )
-        return self.network([(r["hub"].value, r["p"].value, r["actor"].value) for r in rows])

@@ -1,0 +1,219 @@
+"""The home page's drawings: the actors-and-agreements network and the timeline on a time axis.
+
+The network is the export's actors-and-agreements projection (``export.actors``): actors and
+documents as nodes, meetings and events as links, laid out once on the server with a seeded
+force layout (networkx), so the drawing is the same on every load. The timeline places each
+event as each source dates it: full dates at their day, a year or a month as a bar over that
+span ("year only"), and keeps dates without a year and events with no date in lanes of their
+own, never guessed onto the axis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import pyoxigraph as ox
+
+from bordergraph.export.actors import actors_graph
+from bordergraph.prefixes import PREFIXES
+
+if TYPE_CHECKING:
+    from bordergraph.web.viewmodel import SiteData, Source, Term
+
+#: Link colours by relation, in this order (Tableau 10); relations beyond get grey.
+PALETTE = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#76b7b2", "#9c755f", "#edc948", "#ff9da7"]
+EVENT_FIRST = ["Meeting", "Signing", "Announcement", "Launch", "Deployment", "Event"]
+WIDTH, HEIGHT = 1000.0, 640.0
+SEED = 20260101  # any fixed number: the same drawing on every load and every machine
+
+
+def actor_drawing(data: SiteData) -> dict[str, Any]:
+    """The actors-and-agreements network, positioned, with its legend and the same links as table rows."""
+    graph = actors_graph(data.qs)
+    simple = nx.Graph()
+    simple.add_nodes_from(sorted(graph.nodes))
+    simple.add_edges_from(sorted((e.source, e.target) for e in graph.edges))
+    placed, height = layout(simple)
+    relations = sorted(
+        {e.relation for e in graph.edges},
+        key=lambda r: (r not in EVENT_FIRST, EVENT_FIRST.index(r) if r in EVENT_FIRST else 0, r),
+    )
+    colours = {r: PALETTE[i] if i < len(PALETTE) else "#999999" for i, r in enumerate(relations)}
+    nodes = []
+    for iri in sorted(graph.nodes):
+        node = data.node(iri) | {"kind": graph.nodes[iri].attrs["kind"]}
+        node["colour"] = data.node(iri)["colour"]
+        x, y = placed[iri]
+        nodes.append({"data": node, "position": {"x": round(x, 1), "y": round(y, 1)}})
+    edges, rows = [], []
+    for e in graph.edges:
+        words = e.relation if e.relation in EVENT_FIRST else words_of(e.relation)
+        when = f", {e.date}" if e.date else ""
+        title = f"{e.event_label or words}{when}"
+        edges.append(
+            {
+                "data": {
+                    "id": e.id,
+                    "source": e.source,
+                    "target": e.target,
+                    "label": words,
+                    "title": title,
+                    "colour": colours[e.relation],
+                    "dashed": not e.event,
+                }
+            }
+        )
+        link = data.term(ox.NamedNode(e.event)) if e.event else None
+        rows.append((data.term(ox.NamedNode(e.source)), words, data.term(ox.NamedNode(e.target)), link, e.date))
+    kinds = sorted({n["data"]["kind"] for n in nodes})
+    return {
+        "width": WIDTH,
+        "height": round(height),
+        "nodes": nodes,
+        "edges": edges,
+        "rows": rows,
+        "kinds": sorted({data.node(n["data"]["id"])["kind"] for n in nodes}),
+        "node_kinds": kinds,
+        "countries": sorted({n["data"]["country"] for n in nodes if n["data"]["country"]}),
+        "relations": [(words_of(r) if r not in EVENT_FIRST else r, colours[r], r in EVENT_FIRST) for r in relations],
+    }
+
+
+def layout(graph: nx.Graph) -> tuple[dict[str, tuple[float, float]], float]:
+    """Seeded spring layout of each connected part, the parts packed in rows, biggest first; (positions, height).
+
+    One spring layout of the whole graph throws the unconnected parts to the corners and crowds
+    each part into a few pixels; laid out part by part, every part gets room for its labels.
+    """
+    parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
+    positions: dict[str, tuple[float, float]] = {}
+    x = y = shelf = 0.0
+    for part in parts:
+        side = min(WIDTH, 150.0 * len(part) ** 0.5 + 60)
+        if x + side > WIDTH:
+            x, y, shelf = 0.0, y + shelf, 0.0
+        sub = graph.subgraph(part)
+        k = 2.2 / len(part) ** 0.5  # twice networkx's default spacing: room for two-line labels
+        spring = nx.spring_layout(sub, seed=SEED, k=k, iterations=500) if len(part) > 1 else {part[0]: (0.0, 0.0)}
+        xs = [float(p[0]) for p in spring.values()]
+        ys = [float(p[1]) for p in spring.values()]
+        span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+        inner = side - 70
+        for node, (px, py) in spring.items():
+            fx = (float(px) - min(xs)) / span_x if len(part) > 1 else 0.5
+            fy = (float(py) - min(ys)) / span_y if len(part) > 1 else 0.5
+            positions[node] = (x + 35 + fx * inner, y + 30 + fy * inner)
+        x, shelf = x + side, max(shelf, side)
+    return positions, y + shelf
+
+
+def words_of(name: str) -> str:
+    """``participatingCountry`` → ``participating country``."""
+    return "".join(" " + c.lower() if c.isupper() else c for c in name).strip()
+
+
+# -- the timeline --------------------------------------------------------------------------
+
+
+@dataclass
+class Mark:
+    """One event as one source dates it, placed on the axis (x from, x to, row) or in a lane."""
+
+    term: Term
+    kind: str
+    types: list[Term]
+    date: str
+    precision: str  # day | month | year | no-year | none
+    as_stated: str
+    source: Source | None
+    x0: float = 0.0
+    x1: float = 0.0
+    row: int = 0
+    label_left: bool = False  # near the right end the label runs left of the mark
+
+    @property
+    def label(self) -> str:
+        """The words beside the mark: the name (cut at 48 characters), and the date when it is partial."""
+        text = self.term.text if len(self.term.text) <= 48 else self.term.text[:47] + "…"
+        return text if self.precision == "day" else f"{text} ({self.date})"
+
+
+def _span(date: str) -> tuple[str, dt.date, dt.date] | None:
+    """(precision, first day, last day) of a dated value on the calendar; None without a year."""
+    if len(date) >= 10 and date[4] == "-" and date[:4].isdigit():
+        day = dt.date.fromisoformat(date[:10])
+        return "day", day, day
+    if len(date) == 7 and date[4] == "-" and date[:4].isdigit():
+        first = dt.date.fromisoformat(date + "-01")
+        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        return "month", first, last
+    if len(date) == 4 and date.isdigit():
+        return "year", dt.date(int(date), 1, 1), dt.date(int(date), 12, 31)
+    return None
+
+
+def timeline(data: SiteData) -> dict[str, Any]:
+    """Events and agreements as each source dates them: on the axis, without a year, or without a date."""
+    rows = data.select(
+        "SELECT DISTINCT ?x ?g ?d ?as ?status WHERE { GRAPH ?g { ?x a ?t . OPTIONAL { ?x bg:date ?d } "
+        "OPTIONAL { ?x bg:dateAsStated ?as } OPTIONAL { ?x bg:dateStatus ?status } } "
+        "?t rdfs:subClassOf* bg:Event } ORDER BY ?x ?g"
+    )
+    by_graph = {s.graph: s for s in data.sources.values()}
+    marks: dict[tuple[str, str], Mark] = {}
+    for r in rows:
+        iri, graph = r["x"].value, r["g"].value
+        date = r["d"].value if r["d"] is not None else ""
+        span = _span(date)
+        precision = span[0] if span else ("no-year" if date else "none")
+        marks.setdefault(
+            (iri, graph),
+            Mark(
+                term=data.term(ox.NamedNode(iri)),
+                kind=data.kind(iri),
+                types=[data.term(ox.NamedNode(t)) for t in data.types.get(iri, []) if t.startswith(PREFIXES["bg"])],
+                date=date,
+                precision=precision,
+                as_stated=r["as"].value if r["as"] is not None else "",
+                source=by_graph.get(graph),
+            ),
+        )
+    placed = [m for m in marks.values() if m.precision in ("day", "month", "year")]
+    no_year = sorted((m for m in marks.values() if m.precision == "no-year"), key=lambda m: (m.date, m.term.text))
+    no_date = sorted((m for m in marks.values() if m.precision == "none"), key=lambda m: m.term.text)
+    axis: dict[str, Any] = {"width": WIDTH, "years": [], "rows": 0, "height": 0}
+    if placed:
+        spans = {id(m): _span(m.date) for m in placed}
+        first = min(s[1].year for s in spans.values() if s)
+        last = max(s[2].year for s in spans.values() if s) + 1
+        left, right = 20.0, WIDTH - 20.0
+
+        def x(day: dt.date) -> float:
+            start = dt.date(first, 1, 1).toordinal()
+            return left + (day.toordinal() - start) / (dt.date(last, 1, 1).toordinal() - start) * (right - left)
+
+        placed.sort(key=lambda m: (spans[id(m)][1], m.term.text))  # type: ignore[index]
+        taken: list[list[tuple[float, float]]] = []  # per row, the stretches its marks and labels use
+        for m in placed:
+            _, a, b = spans[id(m)]  # type: ignore[misc]
+            m.x0, m.x1 = x(a), max(x(b), x(a) + 2)
+            width = 7.0 * len(m.label) + 16  # 12 px system-ui text is 6 to 7 px a character
+            m.label_left = m.x1 + width > right
+            stretch = (m.x0 - width, m.x1) if m.label_left else (m.x0, m.x1 + width)
+            row = next(
+                (i for i, used in enumerate(taken) if all(stretch[1] < s0 or stretch[0] > s1 for s0, s1 in used)),
+                len(taken),
+            )
+            if row == len(taken):
+                taken.append([])
+            taken[row].append(stretch)
+            m.row = row
+        axis |= {
+            "years": [(year, x(dt.date(year, 1, 1))) for year in range(first, last + 1)],
+            "rows": len(taken),
+            "height": 40 + 26 * len(taken),
+        }
+    return {"placed": placed, "no_year": no_year, "no_date": no_date, "axis": axis}
