@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -40,3 +42,20 @@ def test_workers_open_the_one_store_of_the_build(built: Built, serve: Serve) -> 
         assert answer.status_code == 200
         assert int(answer.text.splitlines()[1]) == sparql.default_size
         assert httpx.get(f"{base}/healthz").json()["build"] == sparql.build.id
+
+
+def test_regression_a_worker_killed_while_idle_is_replaced_and_no_query_is_blamed(built: Built, serve: Serve) -> None:
+    """Bug: a worker that died while idle was handed the next query, which got a 500 and was quarantined."""
+    with serve(built, Settings(concurrency=2, rate=0, cache_bytes=0)) as (base, sparql):
+        victim = sparql.pool.pids()[0]
+        started = sparql.pool.started
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while Path(f"/proc/{victim}").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the fork server has reaped it
+        for n in range(6):  # more queries than workers: the dead one is reached
+            answer = httpx.get(f"{base}/sparql", params={"query": f"{COUNT} # {n}"}, headers={"Accept": "text/csv"})
+            assert answer.status_code == 200, answer.text
+        assert sparql.pool.wait_ready(60)
+        assert sparql.pool.started == started + 1
+        assert victim not in sparql.pool.pids() and len(sparql.pool.pids()) == 2

@@ -356,7 +356,7 @@ class WorkerPool:
         """A worker for ``client``, counted in what it holds; waits its turn for at most ``wait`` seconds."""
         if not self._waiters and self._may_take(client, cheap):
             with contextlib.suppress(queue.Empty):
-                worker = self._idle.get_nowait()
+                worker = self._live_idle()
                 self._take(client, cheap)
                 return worker
         if self.client_queue is not None and sum(w.client == client for w in self._waiters) >= self.client_queue:
@@ -389,12 +389,26 @@ class WorkerPool:
                 return
             chosen = min(eligible, key=lambda w: (self._holding[w.client], w.since)) if self.fair else eligible[0]
             try:
-                worker = self._idle.get_nowait()
+                worker = self._live_idle()
             except queue.Empty:
                 return
             self._waiters.remove(chosen)
             self._take(chosen.client, chosen.cheap)
             chosen.future.set_result(worker)
+
+    def _live_idle(self) -> _Worker:
+        """An idle worker that is still alive; one that died while idle is replaced, and no query is blamed.
+
+        Raises:
+            queue.Empty: no live worker is idle.
+
+        """
+        while True:
+            worker = self._idle.get_nowait()
+            if worker.process.is_alive():
+                return worker
+            log.error("an idle query worker died (exit code %s); starting another", worker.process.exitcode)
+            self._retire(worker)
 
     def _remember(self, key: str) -> None:
         """Refuse the query with this fingerprint for ``quarantine`` seconds (logged once, by the caller)."""
