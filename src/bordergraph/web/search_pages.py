@@ -97,7 +97,7 @@ def search_router(index: SearchIndex) -> APIRouter:
     """The routes of the search and list pages, answered from ``index``."""
     router = APIRouter(include_in_schema=True, tags=["search"])
 
-    @router.api_route(SEARCH_PATH, methods=["GET", "HEAD"], summary="Search names, alternative names and quotes")
+    @router.get(SEARCH_PATH, summary="Search names, alternative names and quotes")
     def search_page(request: Request) -> Response:
         media: str | None = _problem_media(request)
         try:
@@ -211,15 +211,15 @@ def search_router(index: SearchIndex) -> APIRouter:
         )
         return HTMLResponse(page_html, headers={"Vary": "Accept"})
 
-    @router.api_route(LIST_PATH, methods=["GET", "HEAD"], summary="Every record, with facets")
+    @router.get(LIST_PATH, summary="Every record, with facets")
     def list_all(request: Request) -> Response:
         return listing_response(request, None, None)
 
-    @router.api_route(LIST_PATH + ".{ext}", methods=["GET", "HEAD"], summary="Every record as CSV or JSON")
+    @router.get(LIST_PATH + ".{ext}", summary="Every record as CSV or JSON")
     def list_all_file(request: Request, ext: str) -> Response:
         return listing_response(request, None, ext)
 
-    @router.api_route(LIST_PATH + "/{name}", methods=["GET", "HEAD"], summary="The records of one kind, with facets")
+    @router.get(LIST_PATH + "/{name}", summary="The records of one kind, with facets")
     def list_kind(request: Request, name: str) -> Response:
         slug, dot, ext = name.partition(".")
         kind = KIND_BY_SLUG.get(slug)
