@@ -35,7 +35,7 @@ PYTHON_RULES = {
     "quote-offsets",
     "printed-string",
     "closed-vocabulary",  # src/bordergraph/vocabulary.py
-    "source-record",  # src/bordergraph/shorthand.py: bg:quote in a graph that no source record claims
+    "source-record",  # src/bordergraph/shorthand/expansion.py: bg:quote in a graph that no source record claims
 }
 
 # Node shapes with a message that no fixture names in its "# expect:" line, and why.
