@@ -280,15 +280,6 @@ def trig_of(nquads: Path) -> bytes:
     )
 
 
-def sha256_of(path: Path) -> str:
-    """The SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_sorted_ntriples(store: QueryStore, target: Path, workdir: Path) -> int:
     """The default graph (the RDF merge of all graphs) as sorted N-Triples; returns the number of triples."""
     default = store.store.quads_for_pattern(None, None, None, ox.DefaultGraph())

@@ -16,6 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from bordergraph.builddir import sha256_file
 from bordergraph.export.actors import actors_graph
 from bordergraph.export.dumps import (
     ACTORS_CYJS,
@@ -32,7 +33,6 @@ from bordergraph.export.dumps import (
     NEO4J_EDGES,
     NEO4J_NODES,
     NQ,
-    sha256_of,
     write_rdf_dumps,
 )
 from bordergraph.export.projection import GraphSource, StreamedGraph, named_quads
@@ -140,7 +140,7 @@ def export(
             "size": path.stat().st_size,
         }
         entry.update(counts.get(name, {}))
-        entry["sha256"] = sha256_of(path)
+        entry["sha256"] = sha256_file(path)
         manifest["files"].append(entry)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     write_checksums(out)
@@ -151,7 +151,7 @@ def write_checksums(out: Path) -> Path:
     """``SHA256SUMS`` for every file under ``out`` (``sha256sum -c SHA256SUMS`` checks them)."""
     target = out / "SHA256SUMS"
     lines = [
-        f"{sha256_of(path)}  {path.relative_to(out).as_posix()}"
+        f"{sha256_file(path)}  {path.relative_to(out).as_posix()}"
         for path in sorted(out.rglob("*"))
         if path.is_file() and path != target
     ]
@@ -293,7 +293,7 @@ def release(store: QueryStore, paths: Paths, dist: Path, version: str, date: dt.
     manifest["changes"] = changes
     for entry in manifest["files"]:
         path = target / entry["file"]
-        entry["size"], entry["sha256"] = path.stat().st_size, sha256_of(path)
+        entry["size"], entry["sha256"] = path.stat().st_size, sha256_file(path)
     manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     write_checksums(target)
     return target
