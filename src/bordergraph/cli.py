@@ -273,3 +273,88 @@ def release_command(root: Path | None, out: Path, version: str, date: Any, force
     click.echo(built.report.render())
     click.echo(f"released {version} ({day.isoformat()}) to {target}")
     click.echo((target / "CHANGELOG.md").read_text(encoding="utf-8"))
+
+
+@main.command(name="publish")
+@root_option
+@click.option("--to", "gsp_url", required=True, help="The store's Graph Store Protocol endpoint "
+              "(Oxigraph: http://HOST:PORT/store; Virtuoso: http://HOST:PORT/sparql-graph-crud-auth).")  # fmt: skip
+@click.option(
+    "--store-kind",
+    type=click.Choice(["oxigraph", "virtuoso", "generic"]),
+    default="oxigraph",
+    show_default=True,
+    help="How the store holds the default graph and replaces graphs (see docs/operations.md).",
+)
+@click.option("--user", default=None, help="User for the store's HTTP Digest authentication; the password is read "
+              "from the environment variable BORDERGRAPH_STORE_PASSWORD, never from a flag.")  # fmt: skip
+@click.option("--query-url", default=None, help="The store's SPARQL query endpoint (default: derived from --to).")
+@click.option("--update-url", default=None, help="The store's SPARQL update endpoint (default: derived from --to).")
+@click.option(
+    "--from",
+    "dump",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Publish this export folder (bordergraph.nq + bordergraph.nt) or N-Quads file (named graphs "
+    "and their merge as the default graph) instead of validating and dumping the data now.",
+)
+@click.option("--timeout", default=600.0, show_default=True, help="Seconds each request to the store may take.")
+def publish_command(
+    root: Path | None,
+    gsp_url: str,
+    store_kind: str,
+    user: str | None,
+    query_url: str | None,
+    update_url: str | None,
+    dump: Path | None,
+    timeout: float,
+) -> None:
+    """Publish the validated dataset into a triple store over the Graph Store Protocol, then verify it.
+
+    One graph per source plus their merge as the default graph (Virtuoso: as the graph
+    urn:bordergraph:merge). Readers never see a half-published dataset; publishing the same build
+    twice changes nothing. Exit code 0 when the store holds exactly the build, 2 otherwise.
+    """
+    import tempfile
+
+    from bordergraph.publish import PrepareError, Publisher, PublishError, prepare
+
+    try:
+        publisher = Publisher(gsp_url, store_kind, user, query_url, update_url, timeout)
+    except PublishError as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bordergraph-publish-") as tmp:
+            scratch = Path(tmp)
+            if dump is None:
+                from bordergraph.export import write_sorted_nquads, write_sorted_ntriples
+
+                built = _build(root)
+                click.echo(built.report.render(), err=True)
+                nquads, merge = scratch / "bordergraph.nq", scratch / "bordergraph.nt"
+                write_sorted_nquads(built.store, nquads, scratch)
+                write_sorted_ntriples(built.store, merge, scratch)
+            elif dump.is_dir():
+                nquads, merge = dump / "bordergraph.nq", dump / "bordergraph.nt"
+                if not nquads.exists() or not merge.exists():
+                    _fail(f"error: {dump} lacks bordergraph.nq or bordergraph.nt (write it with bordergraph export)",
+                          EXIT_ERROR)  # fmt: skip
+            else:
+                nquads, merge = dump, None
+            prepared_dir = scratch / "prepared"
+            prepared_dir.mkdir()
+            prepared = prepare(nquads, merge, prepared_dir)
+            total = prepared.named.stat().st_size + prepared.merge.stat().st_size
+            with click.progressbar(length=total, label=f"publishing {prepared.version}", file=sys.stderr) as bar:
+                result = publisher.publish(prepared, progress=bar.update)
+    except (PrepareError, PublishError) as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
+    finally:
+        publisher.close()
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    state = "already published, unchanged" if result.unchanged else "published and verified"
+    click.echo(
+        f"{state}: version {result.version}, {result.graphs} graphs, {result.triples} triples "
+        f"+ {result.merge_triples} in the merge, at {gsp_url}"
+    )
