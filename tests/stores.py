@@ -7,7 +7,6 @@ Nothing here mocks a store: the tests publish to and query the real servers.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import socket
@@ -20,6 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
+
+from bordergraph.build import Built
+from bordergraph.export import write_sorted_nquads, write_sorted_ntriples
+from bordergraph.publish import Publisher
+from bordergraph.publish.prepare import Prepared, prepare
 
 OXIGRAPH = str(Path(sys.executable).with_name("oxigraph"))
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -237,7 +242,50 @@ def virtuoso(folder: Path, max_rows: int = 1_000_000, max_seconds: int = 60) -> 
         log.close()
 
 
-def server_pid(log: Path) -> int | None:
-    """The PID Virtuoso reports in its log ("Server online at … (pid N)"), if it got that far."""
-    match = re.search(r"Server online at .*\(pid (\d+)\)", log.read_text(errors="replace")) if log.exists() else None
-    return int(match.group(1)) if match else None
+# -- fixtures shared by tests/test_publish.py and tests/test_remote.py (imported there by name) ----------
+
+
+@pytest.fixture(scope="session")
+def canonical_dump(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real build's canonical dump, as ``bordergraph export`` writes it: bordergraph.nq and bordergraph.nt."""
+    folder = tmp_path_factory.mktemp("dump")
+    work = tmp_path_factory.mktemp("sort")
+    write_sorted_nquads(built.store, folder / "bordergraph.nq", work)
+    write_sorted_ntriples(built.store, folder / "bordergraph.nt", work)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def prepared(canonical_dump: Path, tmp_path_factory: pytest.TempPathFactory) -> Prepared:
+    return prepare(canonical_dump / "bordergraph.nq", canonical_dump / "bordergraph.nt", tmp_path_factory.mktemp("p"))
+
+
+def publisher(store: Store) -> Publisher:
+    """A Publisher for a test store (Virtuoso's password passed as the CLI would read it from the environment)."""
+    return Publisher(store.gsp_url, store.kind, store.user, password=store.password)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_store(tmp_path_factory: pytest.TempPathFactory, prepared: Prepared) -> Iterator[Store]:
+    """A running ``oxigraph serve`` holding the real build, published by bordergraph."""
+    with oxigraph(tmp_path_factory.mktemp("oxigraph")) as store:
+        client = publisher(store)
+        client.publish(prepared)
+        client.close()
+        yield store
+
+
+@pytest.fixture(scope="session")
+def virtuoso_store(tmp_path_factory: pytest.TempPathFactory, prepared: Prepared) -> Iterator[Store]:
+    """A running Virtuoso (own ini, raised row limit) holding the real build, published by bordergraph."""
+    with virtuoso(tmp_path_factory.mktemp("virtuoso")) as store:
+        client = publisher(store)
+        client.publish(prepared)
+        client.close()
+        yield store
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])
+def published_store(request: pytest.FixtureRequest) -> Store:
+    """Each real store in turn, holding the published build."""
+    return request.getfixturevalue(f"{request.param}_store")  # type: ignore[no-any-return]

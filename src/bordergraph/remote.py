@@ -40,7 +40,8 @@ RECORD_HAS_GRAPH = "urn:bordergraph:graph"
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-_PROLOGUE = re.compile(r"#[^\n]*|<[^>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+#: What may hold a form keyword without being one: comments, IRIs, strings, prefixed names (``ask:x``).
+_PROLOGUE = re.compile(r"#[^\n]*|<[^>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[A-Za-z_][\w.\-]*:\S*")
 #: A blank node label pyoxigraph accepts (PN_CHARS_U / digits, then PN_CHARS, no trailing dot), simplified.
 _BNODE_LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-.]*(?<!\.)$")
 #: The text Oxigraph appends to a body when its server timeout cancels a query.
@@ -102,6 +103,8 @@ class RemoteStore:
             own) or ``generic`` (the store's default graph is taken as the merge).
         timeout: seconds to wait for the whole answer; then BackendTimeoutError.
         max_bytes: the largest body read; above it AnswerTooLargeError.
+        store_timeout: seconds the store itself may spend (Virtuoso: its ``timeout`` parameter, whose
+            partial answers, flagged by ``X-SQL-State: S1TAT``, become BackendTimeoutError); None: not sent.
 
     """
 
@@ -110,6 +113,7 @@ class RemoteStore:
     timeout: float = 30.0
     max_bytes: int = 256 * 1024 * 1024
     auth: tuple[str, str] | None = None
+    store_timeout: float | None = None
     graphs_ttl: float = 5.0
     _client: httpx.Client = field(init=False, repr=False)
     _graphs: tuple[float, list[str]] | None = field(default=None, init=False, repr=False)
@@ -179,6 +183,8 @@ class RemoteStore:
         data = [("query", sparql)]
         data += [("default-graph-uri", iri) for iri in defaults]
         data += [("named-graph-uri", iri) for iri in named]
+        if self.store_timeout is not None and self.kind == "virtuoso":
+            data.append(("timeout", str(int(self.store_timeout * 1000))))
         headers = {"Accept": N_TRIPLES if graph_form else JSON_RESULTS}
         body, response = self._post(data, headers)
         self._check_headers(response, body)
@@ -187,7 +193,8 @@ class RemoteStore:
             raise BackendTimeoutError("the store's own timeout cancelled the query (its answer was cut off)")
         if graph_form:
             try:
-                return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+                quads = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+                return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
             except SyntaxError as exc:
                 raise PartialAnswerError(f"the store's N-Triples answer does not parse completely: {exc}") from exc
         return parse_json_results(text, response.headers.get("x-sparql-maxrows"))

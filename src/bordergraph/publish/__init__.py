@@ -142,6 +142,8 @@ class Publisher:
         tick = progress or (lambda _n: None)
         result = Published(prepared.version, len(prepared.graphs), prepared.named_triples, prepared.merge_triples)
         try:
+            if self.kind == "virtuoso":
+                self._drop_staging()  # left by a publish that was killed
             if not self.differences(prepared, live=True):
                 result.unchanged = True
                 return result
