@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PYDIRS := $(wildcard src tests bench)
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: serve test build validate lint typecheck pytest clean dist
+.PHONY: serve test build validate lint typecheck pytest clean dist snapshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,13 @@ validate: $(STAMP)
 serve: build
 	$(BIN)/bordergraph serve --host 127.0.0.1 --port 8000
 
+# ruff, the import contracts of pyproject.toml ([tool.importlinter]; docs/design.md explains them),
+# and the README's generated parts (after changing a serve option: .venv/bin/cog -r README.md).
 lint: $(STAMP)
 	$(BIN)/ruff check $(PYDIRS)
 	$(BIN)/ruff format --check $(PYDIRS)
+	$(BIN)/lint-imports
+	$(BIN)/cog --check README.md
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -41,6 +45,12 @@ pytest: $(STAMP)
 	exit $$status
 
 test: build lint typecheck pytest
+
+# Rewrite queries/examples/expected/*.tsv whose answer changed beyond the order of ties, then show
+# what changed. Review every changed row against the sources before committing (docs/curation.md).
+snapshots: $(STAMP)
+	BORDERGRAPH_UPDATE_EXPECTED=1 $(BIN)/python -m pytest tests/test_examples.py -q -k expected_answer
+	git diff --stat -- queries/examples/expected/
 
 # dist/<version>/: RDF dumps, GraphML/GEXF/Cytoscape/Neo4j exports, CHANGELOG.md, manifest.json, SHA256SUMS
 dist: $(STAMP)

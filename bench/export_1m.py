@@ -56,7 +56,7 @@ def generate(triples: int) -> Iterator[ox.Quad]:
         meeting = _n(f"meeting-{i}")
         a, b = _n(f"person-{i % PERSONS}"), _n(f"person-{(i * 7 + 1) % PERSONS}")
         date = ox.Literal(f"{2000 + i % 25}-{1 + i % 12:02d}-{1 + i % 28:02d}", datatype=ox.NamedNode(XSD + "date"))
-        quads = [
+        quads: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]] = [
             (meeting, RDF_TYPE, _n("Meeting", BG)),
             (meeting, LABEL, ox.Literal(f"Meeting {i}", language="en")),
             (meeting, _n("date", BG), date),
@@ -123,7 +123,9 @@ def rss_mib(field: str = "VmRSS") -> float:
 
 def run_phase(phase: str, store_path: str, out: str) -> None:
     """One phase in this (fresh) process; prints a JSON line of figures."""
-    from bordergraph.export import named_quads, write_rdf_dumps, write_store_property_graph
+    from bordergraph.export.dumps import write_rdf_dumps
+    from bordergraph.export.projection import named_quads
+    from bordergraph.export.release import write_store_property_graph
     from bordergraph.querystore import QueryStore
 
     store = QueryStore(ox.Store.read_only(store_path))

@@ -217,7 +217,7 @@ def request(
     url: str, query: str, accept: str, timeout: float = REQUEST_TIMEOUT, connection: HTTPConnection | None = None
 ) -> tuple[int, bytes]:
     parts = urllib.parse.urlsplit(url)
-    conn = connection or HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    conn = connection or HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     conn.request("GET", f"{parts.path}?{urllib.parse.urlencode({'query': query})}", headers={"Accept": accept})
     response = conn.getresponse()
     body = response.read()
@@ -229,7 +229,7 @@ def request(
 def latencies(url: str, query: str, accept: str, samples: int, budget: float) -> list[float]:
     """Sequential requests on one keep-alive connection, after 3 unmeasured ones."""
     parts = urllib.parse.urlsplit(url)
-    conn = HTTPConnection(parts.hostname, parts.port, timeout=REQUEST_TIMEOUT)
+    conn = HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=REQUEST_TIMEOUT)
     times: list[float] = []
     deadline = time.monotonic() + budget
     for index in range(samples + 3):
@@ -262,7 +262,7 @@ def throughput(url: str, query: str, accept: str, clients: int, duration: float)
 
     def client(index: int) -> None:
         parts = urllib.parse.urlsplit(url)
-        conn = HTTPConnection(parts.hostname, parts.port, timeout=REQUEST_TIMEOUT)
+        conn = HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=REQUEST_TIMEOUT)
         while time.monotonic() < stop:
             request(url, query, accept, connection=conn)
             done[index] += 1

@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import uvicorn
-from rdflib import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from bordergraph.app import create_app  # noqa: E402
-from bordergraph.build import Built  # noqa: E402
-from bordergraph.loader import Loaded  # noqa: E402
+from bordergraph.export.dumps import write_canonical_dump  # noqa: E402
 from bordergraph.paths import find_paths  # noqa: E402
 from bordergraph.querystore import QueryStore  # noqa: E402
-from bordergraph.settings import Settings  # noqa: E402
-from bordergraph.validate import Report  # noqa: E402
+from bordergraph.web.app import create_app  # noqa: E402
+from bordergraph.web.settings import Settings  # noqa: E402
 
 
 def main() -> None:
@@ -36,10 +34,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=Settings.concurrency)
     args = parser.parse_args()
     store = QueryStore.from_nquads(args.nquads)
-    built = Built(loaded=Loaded(dataset=Dataset(), paths=find_paths()), store=store, report=Report())
     settings = Settings(port=args.port, concurrency=args.concurrency, queue=256, rate=0, row_cap=1_000_000, timeout=120)
-    app = create_app(built, settings=settings)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    with tempfile.TemporaryDirectory(prefix="bench-dump-") as tmp:
+        dump = write_canonical_dump(store, Path(tmp))  # as `bordergraph serve` does
+        app = create_app(store, find_paths(), dump, settings)
+        uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -1,20 +1,51 @@
-"""Shared fixtures: the real dataset, built once, and a real uvicorn server on a loopback port."""
+"""Shared fixtures: the real dataset, built once, and a real uvicorn server on a loopback port.
+
+Test files never import this module: they ask for fixtures (``serve`` starts a server of their own).
+"""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import pytest
 import uvicorn
 
-from bordergraph.app import BordergraphRouter, create_app
 from bordergraph.build import Built, build
 from bordergraph.paths import Paths, find_paths
-from bordergraph.settings import Settings
+from bordergraph.web.app import create_app
+from bordergraph.web.settings import Settings
+from bordergraph.web.sparql import SparqlRouter
+
+#: What the ``serve`` fixture gives: ``serve(built, settings)`` → a context manager of (base URL, router).
+Serve = Callable[..., AbstractContextManager[tuple[str, SparqlRouter]]]
+
+
+def _source_graph_names() -> list[str]:
+    """The local names of the source graphs, read from data/sources.trig (never a hard-coded list)."""
+    from rdflib import Dataset
+
+    from bordergraph.prefixes import BG
+
+    dataset = Dataset(default_union=True)
+    dataset.parse(find_paths().sources_file, format="trig")
+    return sorted(str(g).rsplit("/", 1)[-1] for g in dataset.objects(None, BG.sourceGraph))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that takes ``source_graph`` runs once per source graph, so a new release is covered at once."""
+    if "source_graph" in metafunc.fixturenames:
+        metafunc.parametrize("source_graph", _source_graph_names())
+
+
+@pytest.fixture(scope="session")
+def source_graphs() -> list[str]:
+    """The local names of every source graph (``bgg:<name>``), counted from data/sources.trig."""
+    return _source_graph_names()
 
 
 @pytest.fixture(scope="session")
@@ -23,8 +54,15 @@ def paths() -> Paths:
 
 
 @pytest.fixture(scope="session")
-def built() -> Built:
-    return build()
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The real dataset, validated once, with its canonical dump written (as ``bordergraph serve`` does)."""
+    return build(dump_dir=tmp_path_factory.mktemp("build"))
+
+
+@pytest.fixture(scope="session")
+def test_data() -> Path:
+    """``tests/data``: small record files that must validate (valid/) or fail one rule each (invalid/)."""
+    return Path(__file__).resolve().parent / "data"
 
 
 def free_port() -> int:
@@ -33,16 +71,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def running(built: Built, settings: Settings) -> Iterator[tuple[str, BordergraphRouter]]:
-    """Serve ``built`` with a real uvicorn (in a thread) on a free loopback port: (base URL, SPARQL router).
+#: ``running``'s default public URL: the address the server listens on.
+OWN_URL = "own"
 
-    Waits until the query workers are ready, and stops the server and its workers afterwards.
+
+@contextmanager
+def running(
+    built: Built, settings: Settings, public_url: str | None = OWN_URL, port: int | None = None
+) -> Iterator[tuple[str, SparqlRouter]]:
+    """Serve ``built`` with a real uvicorn (in a thread) on a loopback port: (base URL, SPARQL router).
+
+    ``public_url`` is the endpoint's public URL: by default the address it listens on; ``None`` for the
+    URL each client used. ``port``: a free one unless given. Waits until the query workers are ready,
+    and stops the server and its workers afterwards.
     """
-    port = free_port()
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
-    app = create_app(built, public_url=f"{base}/sparql", settings=settings)
-    sparql: BordergraphRouter = app.state.sparql
+    assert built.dump is not None, "serve a build made with dump_dir"
+    public = f"{base}/sparql" if public_url == OWN_URL else public_url
+    app = create_app(built.store, built.paths, built.dump, settings, public, built.search)
+    sparql: SparqlRouter = app.state.sparql
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -62,10 +110,22 @@ def running(built: Built, settings: Settings) -> Iterator[tuple[str, Bordergraph
 
 
 @pytest.fixture(scope="session")
+def serve() -> Serve:
+    """Start a server of its own for a test (a context manager giving the base URL and the router)."""
+    return running
+
+
+@pytest.fixture(scope="session")
+def port() -> Callable[[], int]:
+    """A function giving a free loopback port (for servers a test starts itself)."""
+    return free_port
+
+
+@pytest.fixture(scope="session")
 def server(built: Built) -> Iterator[str]:
     """Base URL of the server that most tests share."""
     # The whole suite queries this server from one address: no per-client rate limit here
-    # (tests/test_safety.py checks the limit on a server of its own).
+    # (tests/web/test_safety.py checks the limit on a server of its own).
     with running(built, Settings(rate=0)) as (base, _):
         yield base
 

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from bordergraph.build import Built
-from bordergraph.export import write_sorted_nquads, write_sorted_ntriples
+from bordergraph.export.dumps import write_sorted_ntriples
 from bordergraph.publish import Publisher
 from bordergraph.publish.prepare import Prepared, prepare
 
@@ -248,10 +248,10 @@ def virtuoso(folder: Path, max_rows: int = 1_000_000, max_seconds: int = 60) -> 
 @pytest.fixture(scope="session")
 def canonical_dump(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real build's canonical dump, as ``bordergraph export`` writes it: bordergraph.nq and bordergraph.nt."""
+    assert built.dump is not None
     folder = tmp_path_factory.mktemp("dump")
-    work = tmp_path_factory.mktemp("sort")
-    write_sorted_nquads(built.store, folder / "bordergraph.nq", work)
-    write_sorted_ntriples(built.store, folder / "bordergraph.nt", work)
+    shutil.copyfile(built.dump, folder / "bordergraph.nq")
+    write_sorted_ntriples(built.store, folder / "bordergraph.nt", tmp_path_factory.mktemp("sort"))
     return folder
 
 

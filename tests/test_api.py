@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import venv
@@ -49,7 +50,7 @@ def test_store_is_pyoxigraph_and_answers_sparql() -> None:
 
 
 def test_to_networkx_is_the_projection() -> None:
-    from bordergraph.export import project_store
+    from bordergraph.export.projection import project_store
 
     graph = bordergraph.to_networkx()
     projection = project_store(bordergraph._built().store)
@@ -90,7 +91,8 @@ def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def test_the_api_works_from_the_installed_wheel_without_a_checkout(wheel_venv: Path, built: Built) -> None:
     outside = wheel_venv.parents[2]
-    result = subprocess.run([str(wheel_venv), "-c", PROBE], capture_output=True, text=True, cwd=outside)
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # a checkout on the path would be imported
+    result = subprocess.run([str(wheel_venv), "-c", PROBE], capture_output=True, text=True, cwd=outside, env=clean)
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout)
     assert ROOT not in Path(probe["file"]).parents, "imported the installed copy, not the checkout"

@@ -7,11 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import httpx
 from SPARQLWrapper import SPARQLWrapper
 
-from bordergraph.cli import main
-from bordergraph.settings import Settings
+from bordergraph.cli import main, serve, settings_table
+from bordergraph.web.settings import Settings
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -26,11 +27,16 @@ def test_every_command_is_in_the_readme() -> None:
         assert f"bordergraph {name}" in README, f"README.md does not show `bordergraph {name}`"
 
 
-def test_every_serve_setting_is_in_the_readme() -> None:
-    for name in Settings.__dataclass_fields__:
-        if name == "max_depth":  # a safety constant, not a flag
-            continue
-        assert f"BORDERGRAPH_{name.upper()}" in README, f"README.md does not document BORDERGRAPH_{name.upper()}"
+def test_the_settings_table_is_the_one_cog_generates_from_the_serve_options() -> None:
+    """The whole table, defaults and texts included: regenerate it with `cog -r README.md` after changing a flag."""
+    block = re.search(r"<!-- \[\[\[cog\n.*?\]\]\] -->\n(.*?)<!-- \[\[\[end\]\]\] -->", README, re.S)
+    assert block, "README.md lost its cog block for the settings table"
+    assert block.group(1) == settings_table() + "\n"
+
+
+def test_every_setting_has_a_flag_and_the_flags_are_what_serve_offers() -> None:
+    options = {p.name for p in serve.params if isinstance(p, click.Option)} - {"root"}
+    assert options == set(Settings.__dataclass_fields__) - {"max_depth"}  # max_depth: a safety constant
     help_text = subprocess.run(
         [sys.executable, "-m", "bordergraph", "serve", "--help"], capture_output=True, text=True, check=True
     ).stdout
@@ -53,7 +59,8 @@ def test_the_sparqlwrapper_tour_answers(endpoint: str) -> None:
     sparql = SPARQLWrapper(endpoint)
     sparql.setReturnFormat("json")
     sparql.setQuery(query.group(1))
-    bindings = sparql.queryAndConvert()["results"]["bindings"]  # type: ignore[index,call-overload]
-    quotes = {b["quote"]["value"] for b in bindings}
+    answer = sparql.queryAndConvert()
+    assert isinstance(answer, dict), type(answer)
+    quotes = {b["quote"]["value"] for b in answer["results"]["bindings"]}
     assert any("almost 13 million air passengers every year" in q for q in quotes)
     assert any("nearly 12 million passengers a year" in q for q in quotes)

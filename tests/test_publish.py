@@ -19,12 +19,13 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from tests.stores import VIRTUOSO, Store, publisher, virtuoso
-from tests.test_queries import LOCAL, expected_path, rows
+from tests.test_examples import LOCAL, expected_path
 
 from bordergraph.publish import PASSWORD_VARIABLE, Publisher, PublishError
-from bordergraph.publish.prepare import Prepared, PrepareError, prepare
-from bordergraph.querystore import _solutions
+from bordergraph.publish.prepare import Prepared
 from bordergraph.remote import RemoteStore
+from bordergraph.snapshots import PrepareError, differences, ordering, prepare
+from bordergraph.web.answer import _solutions
 
 pytest_plugins = ["tests.stores"]  # the store fixtures
 pytestmark = pytest.mark.skipif(VIRTUOSO is None, reason="needs virtuoso-t: .ci/run installs virtuoso-opensource")
@@ -152,7 +153,7 @@ def example_answers_are_right(store: Store) -> list[str]:
     wrong = []
     for example in LOCAL:
         answer = _solutions(remote.query(example.text), *TSV, 10**9).body.decode()
-        if rows(answer) != rows(expected_path(example).read_text(encoding="utf-8")):
+        if differences(expected_path(example).read_text(encoding="utf-8"), answer, ordering(example.text)):
             wrong.append(example.slug)
     remote.close()
     return wrong

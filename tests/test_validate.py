@@ -21,14 +21,22 @@ from rdflib import RDF, Dataset, Graph
 from rdflib.namespace import SH
 
 from bordergraph.build import InvalidDataError, build
-from bordergraph.loader import LoadError, Problem
 from bordergraph.prefixes import BG, OA
+from bordergraph.problems import LoadError, Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 
 # Rules that Python, not SHACL or SPARQL, enforces (src/bordergraph/loader.py and validate.py).
-PYTHON_RULES = {"syntax", "one-graph-per-file", "quote-in-source", "quote-offsets", "printed-string"}
+PYTHON_RULES = {
+    "syntax",
+    "one-graph-per-file",
+    "quote-in-source",
+    "quote-offsets",
+    "printed-string",
+    "closed-vocabulary",  # src/bordergraph/vocabulary.py
+    "source-record",  # src/bordergraph/shorthand.py: bg:quote in a graph that no source record claims
+}
 
 # Node shapes with a message that no fixture names in its "# expect:" line, and why.
 UNEXERCISED_SHAPES = {
@@ -87,8 +95,8 @@ def _invalid_case(folder: Path) -> InvalidCase:
             rules = frozenset(r.strip() for r in also["rules"].split(",")) if also else frozenset()
             announced.append((file, match["rule"], match["message"].strip(), rules))
     assert len(announced) == 1, f"{folder}: exactly one file must start with '# expect: <rule> | <message>'"
-    file, rule, message, also = announced[0]
-    return InvalidCase(folder.name, files, file, rule, message, also)
+    file, rule, message, rules = announced[0]
+    return InvalidCase(folder.name, files, file, rule, message, rules)
 
 
 VALID = [_valid_case(p) for p in _cases("valid")]
@@ -131,11 +139,14 @@ def _shown(path: Path) -> str:
 
 
 def _quote_selectors(files: tuple[Path, ...]) -> int:
+    """Quotes written in the files: full selectors, plus the distinct passages of the bg:quote shorthand."""
     count = 0
     for file in files:
         dataset = Dataset()
         dataset.parse(file, format="trig")
         count += sum(1 for _ in dataset.quads((None, RDF.type, OA.TextQuoteSelector, None)))
+        count += len({str(q) for _, _, q, _ in dataset.quads((None, BG.quote, None, None))})
+        count += sum(1 for _ in dataset.quads((None, BG.quoteSelector, None, None)))
     return count
 
 
@@ -157,7 +168,7 @@ def test_valid_case_builds(case: Case) -> None:
 
 def test_the_valid_cases_cover_the_documented_patterns() -> None:
     names = {c.name for c in VALID}
-    assert {"meeting-2018", "two-sources", "undated-page", "html-in-label"} <= names
+    assert {"meeting-2018", "two-sources", "undated-page", "html-in-label", "shorthand"} <= names
     label_file = DATA / "valid" / "html-in-label" / "release-2018-goodale-nielsen.trig"
     assert "<script>alert(1)</script>" in label_file.read_text(encoding="utf-8")
     undated = Dataset()
@@ -171,7 +182,8 @@ def test_the_valid_cases_cover_the_documented_patterns() -> None:
 # --- invalid cases -----------------------------------------------------------------------------
 
 
-def _problems(exc: LoadError | InvalidDataError) -> list[Problem]:
+def _problems(exc: BaseException) -> list[Problem]:
+    assert isinstance(exc, LoadError | InvalidDataError), exc
     return exc.problems if isinstance(exc, LoadError) else exc.report.problems
 
 
@@ -276,3 +288,34 @@ def test_cli_nonexistent_root_exits_2(tmp_path: Path) -> None:
 def test_cli_missing_data_file_exits_2(tmp_path: Path) -> None:
     result = _cli("--data", str(tmp_path / "no-such-file.trig"))
     assert result.returncode == 2, result.stdout + result.stderr
+
+
+# --- messages a curator can act on ----------------------------------------------------------------
+
+
+def test_a_shape_message_names_the_bad_value() -> None:
+    case = _invalid("claim-with-topic-as-modality")
+    with pytest.raises(InvalidDataError) as info:
+        build(record_files=list(case.files))
+    (problem,) = [p for p in info.value.report.problems if p.rule == case.rule]
+    assert "(value: bgt:preclearance)" in problem.message, problem.message
+
+
+def test_a_missing_source_record_is_one_line_with_the_fix(tmp_path: Path) -> None:
+    """Every fact of the release would otherwise report the missing record again (71 lines once)."""
+    import shutil
+
+    root = tmp_path / "root"
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / folder, root / folder)
+    sources = root / "data" / "sources.trig"
+    text = sources.read_text(encoding="utf-8")
+    start = text.index("bgr:release-2018-goodale-nielsen a bg:SourceDocument")
+    end = text.index("\n\n", start) + 2
+    sources.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises((LoadError, InvalidDataError)) as info:
+        build(root)
+    problems = [p for p in _problems(info.value) if "release-2018-goodale-nielsen" in p.file]
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    assert "bordergraph add-source" in problems[0].message
+    assert "bg:sourceGraph" in problems[0].message

@@ -12,8 +12,9 @@ Importing the package stays cheap: rdflib, pyoxigraph and networkx load on the f
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
+
+from bordergraph.version import __version__
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -21,11 +22,6 @@ if TYPE_CHECKING:
     from rdflib import Dataset
 
     from bordergraph.build import Built
-
-try:
-    __version__ = version("bordergraph")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0"
 
 
 @lru_cache(maxsize=1)
@@ -55,8 +51,8 @@ def to_networkx() -> nx.MultiDiGraph:
     Nodes are resources keyed by IRI (``label``, ``type`` and plain-valued attributes); edges carry
     ``relation``, ``graph``, ``release`` and ``quote`` (the annotation IRIs quoting their subject).
     """
-    from bordergraph.export import project_store
-    from bordergraph.export import to_networkx as convert
+    from bordergraph.export.projection import project_store
+    from bordergraph.export.projection import to_networkx as convert
 
     return convert(project_store(_built().store))
 

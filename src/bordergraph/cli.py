@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from bordergraph import __version__
 from bordergraph.build import Built, InvalidDataError, build
-from bordergraph.loader import LoadError
-from bordergraph.settings import Settings, split_iris
+from bordergraph.problems import LoadError
+from bordergraph.version import __version__
+from bordergraph.web.settings import Settings, split_iris
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
@@ -35,15 +36,22 @@ data_option = click.option(
 )
 
 
+def folder_option(*names: str, default: str, help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """An option naming an output folder (created when needed)."""
+    return click.option(
+        *names, type=click.Path(file_okay=False, path_type=Path), default=Path(default), show_default=True, help=help
+    )
+
+
 def _fail(message: str, code: int) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(code)
 
 
-def _build(root: Path | None, data_files: tuple[Path, ...] = ()) -> Built:
-    """Build or exit with the report: 1 for invalid data, 2 for anything else."""
+def _build(root: Path | None, data_files: tuple[Path, ...] = (), dump_dir: Path | None = None) -> Built:
+    """Build (and write the canonical dump into ``dump_dir``) or exit with the report: 1 invalid data, 2 else."""
     try:
-        return build(root, list(data_files) or None)
+        return build(root, list(data_files) or None, dump_dir)
     except LoadError as exc:
         _fail("INVALID: the files do not load:\n" + "\n".join(f"  - {p}" for p in exc.problems), EXIT_INVALID)
     except InvalidDataError as exc:
@@ -78,22 +86,20 @@ def validate(root: Path | None, data_files: tuple[Path, ...]) -> None:
 
 @main.command(name="build")
 @root_option
-@click.option(
+@folder_option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Folder for the validated dataset (N-Quads, one graph per source).",
+    default="build",
+    help="Folder for the validated dataset (N-Quads, one graph per source) and its search index.",
 )
 def build_command(root: Path | None, out: Path) -> None:
-    """Validate, then write the validated dataset to OUT/bordergraph.nq; refuses invalid data."""
-    built = _build(root)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / "bordergraph.nq"
-    lines = sorted(built.loaded.dataset.serialize(format="nquads").splitlines())
-    target.write_text("\n".join(line for line in lines if line.strip()) + "\n", encoding="utf-8")
+    """Validate, then write the canonical dump OUT/bordergraph.nq (byte-stable) and the search index OUT/search.sqlite.
+
+    Refuses invalid data.
+    """
+    built = _build(root, dump_dir=out)
     click.echo(built.report.render())
-    click.echo(f"wrote {target} ({len(built.store)} quads in {len(built.store.graph_names())} named graphs)")
+    click.echo(f"wrote {built.dump} ({len(built.store)} quads in {len(built.store.graph_names())} named graphs)")
+    click.echo(f"wrote {built.search} (the search index of /search, /list and the reconciliation service)")
 
 
 def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -111,60 +117,63 @@ def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None
 @root_option
 @setting("host", "Interface to bind.")
 @setting("port", "TCP port.")
-@setting(
-    "public_url", "Public URL of the SPARQL endpoint, for the service description (default: the URL each client used)."
-)
-@setting("timeout", "Seconds a query may run; then its worker is killed and the client gets 504.")
-@setting("row_cap", "Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) per answer; above it the client gets 422, "
-         "never a truncated answer.")  # fmt: skip
-@setting("body_cap", "Largest request body or query string in bytes; above it: 413.")
-@setting("concurrency", "Query worker processes (queries evaluated at once).")
-@setting("queue", "Queries that may wait for a worker; beyond that: 503 with Retry-After.")
-@setting("rate", "Queries per minute per client address (0: unlimited); above it: 429 with Retry-After.", type=float)
-@setting("burst", "Queries a client may send at once before --rate applies.")
-@setting("service_allow", "A SPARQL endpoint IRI that SERVICE may call (repeatable; the variable takes IRIs "
-         "separated by spaces). Default: none, SERVICE is refused.", multiple=True)  # fmt: skip
-def serve(
-    root: Path | None,
-    host: str,
-    port: int,
-    public_url: str | None,
-    timeout: float,
-    row_cap: int,
-    body_cap: int,
-    concurrency: int,
-    queue: int,
-    rate: float,
-    burst: int,
-    service_allow: tuple[str, ...],
-) -> None:
+@setting("public_url", "Public URL of the SPARQL endpoint: `sd:endpoint` in the service description "
+         "(default: the URL each client used).")  # fmt: skip
+@setting("timeout", "Seconds a query may run; then its worker is killed and the client gets **504**.")
+@setting("row_cap", "Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) in one answer; above it the answer is **422** "
+         "with a message (never a truncated result); every answer carries `X-Bordergraph-Row-Cap` and "
+         "`X-Bordergraph-Rows`.")  # fmt: skip
+@setting("body_cap", "Largest request body or query string, in bytes; above it: **413**.")
+@setting("concurrency", "Worker processes, i.e. queries evaluated at once (each holds a copy of the store).")
+@setting("queue", "Queries that may wait for a worker; beyond: **503** with `Retry-After`.")
+@setting("rate", "Queries per minute per client address, `0` for none; above it: **429** with `Retry-After`.",
+         type=float)  # fmt: skip
+@setting("burst", "Queries a client may send at once before `--rate` applies.")
+@setting("client_concurrency", "Workers one client address may hold at once; `0`: all but one, so one client "
+         "flooding slow queries always leaves a worker for the others (a free worker goes to the waiting client "
+         "holding fewest).")  # fmt: skip
+@setting("client_queue", "Queries one client address may have waiting for a worker; beyond: **429** with "
+         "`Retry-After`.")  # fmt: skip
+@setting("crash_quarantine", "Seconds a query that crashed a worker is refused with **422** when sent again "
+         "(recognised however it is spaced or commented; logged once); `0`: never.")  # fmt: skip
+@setting("guard_margin", "Safety factor between the query engine's measured crash points (long chains of "
+         "operators, `UNION`, `MINUS`, `BIND`, path steps, nesting; `bench/guard_limits.py` measures them) and "
+         "what is accepted; beyond: **400** naming the limit.", type=float)  # fmt: skip
+@setting("service_allow", "SPARQL endpoint IRIs that `SERVICE` may call (repeat the flag; the variable takes IRIs "
+         "separated by spaces); none: `SERVICE` is refused.", multiple=True)  # fmt: skip
+def serve(root: Path | None, service_allow: tuple[str, ...], **options: Any) -> None:
     """Validate the dataset and serve it over SPARQL (Oxigraph engine); refuses invalid data."""
     import uvicorn
 
-    from bordergraph.app import create_app
+    from bordergraph.web.app import create_app
 
     try:
-        settings = Settings(
-            host=host,
-            port=port,
-            public_url=public_url,
-            timeout=timeout,
-            row_cap=row_cap,
-            body_cap=body_cap,
-            concurrency=concurrency,
-            queue=queue,
-            rate=rate,
-            burst=burst,
-            service_allow=tuple(iri for value in service_allow for iri in split_iris(value)),
-        )
+        settings = Settings(**options, service_allow=tuple(iri for v in service_allow for iri in split_iris(v)))
     except ValueError as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
-    built = _build(root)
-    click.echo(built.report.render(), err=True)
-    # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(built, settings=settings)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    with tempfile.TemporaryDirectory(prefix="bordergraph-dump-") as tmp:
+        built = _build(root, dump_dir=Path(tmp))
+        assert built.dump is not None
+        click.echo(built.report.render(), err=True)
+        # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        app = create_app(built.store, built.paths, built.dump, settings, search_index=built.search)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+def settings_table() -> str:
+    """The README's table of ``serve`` settings, generated from the options above (cog writes it; a test checks it)."""
+    rows = ["| flag | variable | default | what |", "|---|---|---|---|"]
+    defaults = Settings()
+    for param in serve.params:
+        if not isinstance(param, click.Option) or param.name == "root":
+            continue
+        default = getattr(defaults, str(param.name))
+        if isinstance(default, float) and default.is_integer():
+            default = int(default)
+        shown = f"`{default}`" if default not in (None, ()) else "none"
+        rows.append(f"| `{param.opts[0]}` | `{param.envvar}` | {shown} | {param.help} |")
+    return "\n".join(rows)
 
 
 @main.command()
@@ -203,20 +212,18 @@ def links(root: Path | None) -> None:
     Links live in data/mappings/wikidata.sssom.tsv; the reasons for missing ones in
     data/mappings/wikidata-not-linked.tsv.
     """
-    from bordergraph.mappings import link_health, render_link_health
+    from bordergraph.links import link_health, render_link_health
 
     built = _build(root)
-    click.echo(render_link_health(link_health(built.store, built.loaded.paths)))
+    click.echo(render_link_health(link_health(built.store, built.paths)))
 
 
 @main.command(name="export")
 @root_option
-@click.option(
+@folder_option(
     "--to",
     "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist/latest"),
-    show_default=True,
+    default="dist/latest",
     help="Folder for the dumps, the property-graph files, manifest.json and SHA256SUMS.",
 )
 def export_command(root: Path | None, out: Path) -> None:
@@ -224,11 +231,11 @@ def export_command(root: Path | None, out: Path) -> None:
 
     Also the ontology and shapes, a JSON-LD context, manifest.json and SHA256SUMS. Refuses invalid data.
     """
-    from bordergraph.export import export_built
+    from bordergraph.export.release import export_checkout
 
     built = _build(root)
     try:
-        manifest = export_built(built, out)
+        manifest = export_checkout(built.store, built.paths, out)
     except OSError as exc:
         _fail(f"error: cannot write to {out}: {exc.strerror or exc}", EXIT_ERROR)
     click.echo(built.report.render())
@@ -237,13 +244,7 @@ def export_command(root: Path | None, out: Path) -> None:
 
 @main.command(name="release")
 @root_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    help="Folder holding one sub-folder per release.",
-)
+@folder_option("--out", default="dist", help="Folder holding one sub-folder per release.")
 @click.option("--version", "version", default=__version__, show_default=True, help="Release version.")
 @click.option(
     "--date",
@@ -260,12 +261,12 @@ def release_command(root: Path | None, out: Path, version: str, date: Any, force
     """
     import datetime as dt
 
-    from bordergraph.export import ReleaseError, release
+    from bordergraph.export.release import ReleaseError, release
 
     built = _build(root)
     day = date.date() if date else dt.datetime.now(dt.UTC).date()
     try:
-        target = release(built, out, version, day, force=force)
+        target = release(built.store, built.paths, out, version, day, force=force)
     except ReleaseError as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
     except OSError as exc:
@@ -273,6 +274,81 @@ def release_command(root: Path | None, out: Path, version: str, date: Any, force
     click.echo(built.report.render())
     click.echo(f"released {version} ({day.isoformat()}) to {target}")
     click.echo((target / "CHANGELOG.md").read_text(encoding="utf-8"))
+
+
+@main.command(name="add-source")
+@root_option
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--title", required=True, help="The title exactly as the text prints it.")
+@click.option("--issued", default=None, help="The date as printed ('March 10, 2017') or YYYY-MM-DD; omit if undated.")
+@click.option("--publisher", default=None, help="The publisher exactly as printed, when the text names one.")
+@click.option("--place", default=None, help="The place of issue exactly as printed (a dateline), when there is one.")
+@click.option("--slug", default=None, help="Slug of the source and its graph (default: from kind, year and title).")
+@click.option(
+    "--kind",
+    type=click.Choice(["news-article", "web-page"]),
+    default="news-article",
+    show_default=True,
+    help="schema:NewsArticle or schema:WebPage.",
+)
+@click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text.")
+@click.option("--label", default=None, help="rdfs:label of the source record (default: title and date).")
+def add_source_command(root: Path | None, file: Path, **options: Any) -> None:
+    """Archive FILE under data/sources/, add its record to data/sources.trig and an empty records file.
+
+    Prints what remains to do. Writes nothing when a check fails (exit 2, the message says what to fix).
+    """
+    from bordergraph.draft.add_source import AddSourceError, add_source
+    from bordergraph.paths import find_paths
+
+    try:
+        added = add_source(find_paths(root), file, **options)
+    except (AddSourceError, FileNotFoundError) as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
+    click.echo(f"archived {file} as {added.archived} (sha256 {added.sha256})")
+    click.echo(f"added bgr:{added.slug} to {added.sources_file}; opened {added.records_file}")
+    click.echo("still to do:")
+    for number, step in enumerate(added.todo, start=1):
+        click.echo(f"  {number}. {step}")
+
+
+@main.command(name="draft")
+@root_option
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the draft ('-' for standard output). Default: drafts/<slug>.trig (never loaded or served).",
+)
+@click.option(
+    "--issued",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The source's own date (YYYY-MM-DD) for 'today', when data/sources.trig has no record of FILE.",
+)
+@click.option("--turtle", is_flag=True, help="Write Turtle (no GRAPH block) instead of TriG.")
+def draft_command(root: Path | None, file: Path, out: Path | None, issued: Any, turtle: bool) -> None:
+    """Draft the records of FILE for a curator: sentences, mentions, dates, figures, quotations, events, claims.
+
+    Rule-based and deterministic; the loaded graph is the gazetteer; 'today' is the source's own date, never the
+    clock. The draft goes to drafts/ (or --out), outside data/: nothing is loaded or served until a curator moves it.
+    """
+    from bordergraph.draft import DraftError, draft_file, write_draft
+    from bordergraph.loader import load
+    from bordergraph.paths import find_paths
+
+    try:
+        paths = find_paths(root)
+        slug, trig = draft_file(load(paths).dataset, file, issued.date() if issued else None, turtle=turtle)
+        if out is not None and str(out) == "-":
+            click.echo(trig, nl=False)
+            return
+        click.echo(f"wrote {write_draft(paths, slug, trig, out, turtle=turtle)}")
+    except LoadError as exc:
+        _fail("INVALID: the files do not load:\n" + "\n".join(f"  - {p}" for p in exc.problems), EXIT_INVALID)
+    except (DraftError, FileNotFoundError) as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
 
 
 @main.command(name="publish")
@@ -315,8 +391,6 @@ def publish_command(
     urn:bordergraph:merge). Readers never see a half-published dataset; publishing the same build
     twice changes nothing. Exit code 0 when the store holds exactly the build, 2 otherwise.
     """
-    import tempfile
-
     from bordergraph.publish import PrepareError, Publisher, PublishError, prepare
 
     try:
@@ -327,12 +401,12 @@ def publish_command(
         with tempfile.TemporaryDirectory(prefix="bordergraph-publish-") as tmp:
             scratch = Path(tmp)
             if dump is None:
-                from bordergraph.export import write_sorted_nquads, write_sorted_ntriples
+                from bordergraph.export.dumps import write_sorted_ntriples
 
-                built = _build(root)
+                built = _build(root, dump_dir=scratch)
+                assert built.dump is not None
                 click.echo(built.report.render(), err=True)
-                nquads, merge = scratch / "bordergraph.nq", scratch / "bordergraph.nt"
-                write_sorted_nquads(built.store, nquads, scratch)
+                nquads, merge = built.dump, scratch / "bordergraph.nt"
                 write_sorted_ntriples(built.store, merge, scratch)
             elif dump.is_dir():
                 nquads, merge = dump / "bordergraph.nq", dump / "bordergraph.nt"

@@ -15,11 +15,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from bordergraph import __version__
-from bordergraph.prefixes import BASE, PREFIXES
+from bordergraph.prefixes import BASE, PREFIXES, RDF_TYPE
 from bordergraph.querystore import QueryStore
+from bordergraph.version import __version__
 
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+TYPE = ox.NamedNode(RDF_TYPE)
 LABELS = (ox.NamedNode(PREFIXES["rdfs"] + "label"), ox.NamedNode(PREFIXES["skos"] + "prefLabel"))
 HAS_BODY = ox.NamedNode(PREFIXES["oa"] + "hasBody")
 DERIVED = ox.NamedNode(PREFIXES["prov"] + "wasDerivedFrom")
@@ -29,20 +29,11 @@ DEFAULT = ox.DefaultGraph()
 DATASET = BASE + "dataset"
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 
-# Explicit extensions and the media types they stand for (RDF only; HTML is the site's).
-RDF_MEDIA: dict[str, tuple[str, ox.RdfFormat]] = {
-    "ttl": ("text/turtle", ox.RdfFormat.TURTLE),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
-    "nt": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    "rdf": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-}
-
 Triples = list[ox.Triple]
 
 
-def serialize(triples: Iterable[ox.Triple], extension: str) -> bytes:
-    """Serialise triples in the format of an explicit extension, with the project prefixes."""
-    _, fmt = RDF_MEDIA[extension]
+def serialize(triples: Iterable[ox.Triple], fmt: ox.RdfFormat) -> bytes:
+    """Serialise triples in an RDF format, with the project prefixes (N-Triples has none)."""
     prefixes = PREFIXES if fmt is not ox.RdfFormat.N_TRIPLES else None
     return ox.serialize(list(triples), format=fmt, prefixes=prefixes) or b""
 
@@ -106,11 +97,11 @@ def bounded_description(
     for other in sorted(targets | incoming, key=str):
         out.labels(other)
     for other in sorted(incoming, key=str):
-        out.pattern(other, RDF_TYPE, None)
+        out.pattern(other, TYPE, None)
     related = [n for n in sorted({node} | targets | incoming, key=str) if n.value in facts]
     for fact in related:
         out.labels(fact)
-        out.pattern(fact, RDF_TYPE, None)
+        out.pattern(fact, TYPE, None)
         for source in [q.object for q in out.pattern(fact, DERIVED, None)]:
             if isinstance(source, ox.NamedNode):
                 out.labels(source)
@@ -211,11 +202,28 @@ def _lit(value: str | int, lang: str | None = None, datatype: str | None = None)
 
 
 TITLE = "bordergraph: Canada–United States border-security cooperation"
-DESCRIPTION = (
-    "An evidence-first knowledge graph of Canada–United States border-security cooperation, hand-curated "
-    "from five archived public press releases and web pages (2010–2018). Every fact names the release it "
-    "comes from and the verbatim quote, with character offsets, that supports it."
-)
+
+
+def description_text(store: QueryStore) -> str:
+    """One paragraph about the dataset, with the number of sources and their years counted from the store."""
+    rows = list(
+        store.query(
+            "PREFIX bg: <https://w3id.org/bordergraph/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+            "SELECT ?s ?issued WHERE { ?s a bg:SourceDocument OPTIONAL { ?s dcterms:issued ?issued } }"
+        )
+    )
+    years = sorted({row["issued"].value[:4] for row in rows if row["issued"] is not None})
+    span = f" ({years[0]}–{years[-1]})" if len(years) > 1 else f" ({years[0]})" if years else ""
+    count = len({row["s"].value for row in rows})
+    noun = "archived public source" if count == 1 else "archived public press releases and web pages"
+    return (
+        "An evidence-first knowledge graph of Canada–United States border-security cooperation, hand-curated "
+        f"from {count} {noun}{span}. Every fact names the release it "
+        "comes from and the verbatim quote, with character offsets, that supports it."
+    )
+
+
+SPDX = "http://spdx.org/rdf/terms#"
 KEYWORDS = ["border security", "Canada", "United States", "preclearance", "homeland security", "press releases"]
 
 
@@ -227,13 +235,16 @@ def downloads(site: str) -> dict[str, tuple[str, str]]:
     }
 
 
-def dataset_description(store: QueryStore, site: str, endpoint: str) -> Triples:
+def dataset_description(
+    store: QueryStore, site: str, endpoint: str, checksums: dict[str, str] | None = None
+) -> Triples:
     """VoID + DCAT 3 for the dataset, its named graphs, partitions, dumps and SPARQL service.
 
     Args:
         store: the validated store (all counts come from it).
         site: the public base URL of the running site (``http://host:port``), for dumps.
         endpoint: the public URL of the SPARQL endpoint.
+        checksums: SHA-256 (hex) of each dump, by distribution slug (``nquads``, ``trig``).
 
     """
     c = count(store)
@@ -245,13 +256,13 @@ def dataset_description(store: QueryStore, site: str, endpoint: str) -> Triples:
         triples.append(ox.Triple(s, p, o))
 
     doc = _n(f"{site}/.well-known/void")
-    add(doc, RDF_TYPE, _t("void", "DatasetDescription"))
+    add(doc, TYPE, _t("void", "DatasetDescription"))
     add(doc, _t("foaf", "primaryTopic"), ds)
     for cls in ("void:Dataset", "dcat:Dataset"):
-        add(ds, RDF_TYPE, _t(*cls.split(":")))
+        add(ds, TYPE, _t(*cls.split(":")))
     add(ds, _t("dcterms", "title"), _lit(TITLE, "en"))
     add(ds, _t("rdfs", "label"), _lit(TITLE, "en"))
-    add(ds, _t("dcterms", "description"), _lit(DESCRIPTION, "en"))
+    add(ds, _t("dcterms", "description"), _lit(description_text(store), "en"))
     add(ds, _t("dcterms", "license"), _n(LICENCE))
     add(ds, _t("dcterms", "creator"), _lit("The bordergraph developers"))
     add(ds, _t("dcterms", "language"), _n("http://id.loc.gov/vocabulary/iso639-1/en"))
@@ -263,7 +274,7 @@ def dataset_description(store: QueryStore, site: str, endpoint: str) -> Triples:
     if c.issued:
         period = _n(f"{DATASET}/period")
         add(ds, _t("dcterms", "temporal"), period)
-        add(period, RDF_TYPE, _t("dcterms", "PeriodOfTime"))
+        add(period, TYPE, _t("dcterms", "PeriodOfTime"))
         add(period, _t("dcat", "startDate"), _lit(c.issued[0], datatype=PREFIXES["xsd"] + "date"))
         add(period, _t("dcat", "endDate"), _lit(c.issued[-1], datatype=PREFIXES["xsd"] + "date"))
     add(ds, _t("void", "sparqlEndpoint"), _n(endpoint))
@@ -280,19 +291,29 @@ def dataset_description(store: QueryStore, site: str, endpoint: str) -> Triples:
         dist = _n(f"{DATASET}/dump/{slug}")
         add(ds, _t("void", "dataDump"), _n(url))
         add(ds, _t("dcat", "distribution"), dist)
-        add(dist, RDF_TYPE, _t("dcat", "Distribution"))
+        add(dist, TYPE, _t("dcat", "Distribution"))
         add(dist, _t("dcterms", "title"), _lit(f"The whole dataset as {media}", "en"))
         add(dist, _t("dcat", "downloadURL"), _n(url))
         add(dist, _t("dcat", "accessURL"), _n(url))
         add(dist, _t("dcat", "mediaType"), _n(f"https://www.iana.org/assignments/media-types/{media}"))
         add(dist, _t("dcterms", "license"), _n(LICENCE))
+        if checksums and slug in checksums:  # DCAT 3 recommends spdx:checksum on a distribution
+            checksum = _n(f"{DATASET}/dump/{slug}/sha256")
+            add(dist, ox.NamedNode(SPDX + "checksum"), checksum)
+            add(checksum, TYPE, ox.NamedNode(SPDX + "Checksum"))
+            add(checksum, ox.NamedNode(SPDX + "algorithm"), ox.NamedNode(SPDX + "checksumAlgorithm_sha256"))
+            add(
+                checksum,
+                ox.NamedNode(SPDX + "checksumValue"),
+                _lit(checksums[slug], datatype=PREFIXES["xsd"] + "hexBinary"),
+            )
     endpoint_dist = _n(f"{DATASET}/dump/sparql")
     add(ds, _t("dcat", "distribution"), endpoint_dist)
-    add(endpoint_dist, RDF_TYPE, _t("dcat", "Distribution"))
+    add(endpoint_dist, TYPE, _t("dcat", "Distribution"))
     add(endpoint_dist, _t("dcterms", "title"), _lit("The dataset through its SPARQL endpoint", "en"))
     add(endpoint_dist, _t("dcat", "accessURL"), _n(endpoint))
     add(endpoint_dist, _t("dcat", "accessService"), service)
-    add(service, RDF_TYPE, _t("dcat", "DataService"))
+    add(service, TYPE, _t("dcat", "DataService"))
     add(service, _t("dcterms", "title"), _lit("bordergraph SPARQL endpoint", "en"))
     add(service, _t("dcat", "endpointURL"), _n(endpoint))
     add(service, _t("dcat", "endpointDescription"), _n(endpoint))
@@ -302,7 +323,7 @@ def dataset_description(store: QueryStore, site: str, endpoint: str) -> Triples:
     for graph, size in sorted(c.graphs.items()):
         subset = _n(subset_iri(graph))
         add(ds, _t("void", "subset"), subset)
-        add(subset, RDF_TYPE, _t("void", "Dataset"))
+        add(subset, TYPE, _t("void", "Dataset"))
         add(subset, _t("rdfs", "label"), _lit(f"named graph {graph.rsplit('/', 1)[-1]}", "en"))
         add(subset, _t("sd", "name"), _n(graph))
         add(subset, _t("void", "triples"), _lit(size))
@@ -315,7 +336,7 @@ def dataset_description(store: QueryStore, site: str, endpoint: str) -> Triples:
         for iri, n in sorted(figures.items()):
             part = _n(partition_iri(kind, iri))
             add(ds, _t("void", f"{kind}Partition"), part)
-            add(part, RDF_TYPE, _t("void", "Dataset"))
+            add(part, TYPE, _t("void", "Dataset"))
             add(part, _t("void", key), _n(iri))
             add(part, _t("void", measure), _lit(n))
     return triples
@@ -329,7 +350,7 @@ def schema_org(store: QueryStore, site: str, endpoint: str) -> dict[str, Any]:
         "@type": "Dataset",
         "@id": DATASET,
         "name": TITLE,
-        "description": DESCRIPTION,
+        "description": description_text(store),
         "url": f"{site}/",
         "sameAs": DATASET,
         "license": LICENCE,

@@ -13,30 +13,11 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from bordergraph.mappings import parsed_mappings
 from bordergraph.paths import Paths
 from bordergraph.prefixes import BGG, ONTOLOGY_GRAPH, SOURCES_GRAPH, bind
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the data, said so that a curator can fix it."""
-
-    rule: str
-    file: str
-    record: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}" + (f" [{self.record}]" if self.record else "")
-        return f"{where}: {self.rule}: {self.message}"
-
-
-class LoadError(Exception):
-    """The files could not be read into a dataset; ``problems`` says where and why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+from bordergraph.problems import LoadError, Problem
+from bordergraph.shorthand import expand_parsed
 
 
 @dataclass
@@ -105,13 +86,15 @@ def load(paths: Paths, record_files: list[Path] | None = None) -> Loaded:
                 )
             )
             continue
+        if not graphs:
+            continue  # an empty records file (`bordergraph add-source` writes one): nothing to load yet
         if graph_iri not in graphs:
             problems.append(Problem("one-graph-per-file", rel, "", f"holds no triples in GRAPH <{graph_iri}>"))
             continue
         parsed.append((path, graph_iri, graphs[graph_iri]))
+    if not problems:  # the bg:quote shorthand → full annotations, and the derived direct edges
+        problems.extend(expand_parsed(paths, parsed))
     if record_files is None:  # the mapping tables link the project's own records, so only with those
-        from bordergraph.mappings import parsed_mappings  # here: mappings imports Problem from this module
-
         parsed.extend(parsed_mappings(paths, problems))
     if problems:
         raise LoadError(problems)

@@ -5,8 +5,19 @@ Editable installs do not see the wheel's ``_resources`` copy, so the checkout mu
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+
+class _Under:
+    """A path below the root, read as an attribute (``paths.sources_dir``)."""
+
+    def __init__(self, *parts: str) -> None:
+        self.parts = parts
+
+    def __get__(self, paths: Paths, owner: type | None = None) -> Path:
+        return paths.root.joinpath(*self.parts)
 
 
 @dataclass(frozen=True)
@@ -15,9 +26,14 @@ class Paths:
 
     root: Path
 
-    @property
-    def ontology_dir(self) -> Path:
-        return self.root / "ontology"
+    ontology_dir = _Under("ontology")
+    shapes_file = _Under("ontology", "shapes.ttl")
+    data_dir = _Under("data")
+    sources_dir = _Under("data", "sources")
+    sources_file = _Under("data", "sources.trig")
+    queries_dir = _Under("queries")
+    checks_dir = _Under("queries", "checks")
+    examples_dir = _Under("queries", "examples")
 
     @property
     def ontology_files(self) -> list[Path]:
@@ -25,36 +41,8 @@ class Paths:
         return [self.ontology_dir / "bordergraph.ttl", self.ontology_dir / "topics.ttl"]
 
     @property
-    def shapes_file(self) -> Path:
-        return self.ontology_dir / "shapes.ttl"
-
-    @property
-    def data_dir(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def sources_dir(self) -> Path:
-        return self.data_dir / "sources"
-
-    @property
-    def sources_file(self) -> Path:
-        return self.data_dir / "sources.trig"
-
-    @property
     def record_files(self) -> list[Path]:
         return sorted((self.data_dir / "records").glob("*.trig"))
-
-    @property
-    def queries_dir(self) -> Path:
-        return self.root / "queries"
-
-    @property
-    def checks_dir(self) -> Path:
-        return self.queries_dir / "checks"
-
-    @property
-    def examples_dir(self) -> Path:
-        return self.queries_dir / "examples"
 
     def relative(self, path: Path) -> str:
         """Show a path relative to the root when it is inside it (for reports)."""
@@ -69,7 +57,13 @@ def _is_root(candidate: Path) -> bool:
 
 
 def find_paths(root: Path | str | None = None) -> Paths:
-    """Return the project paths: an explicit root, else the checkout, else the packaged copy."""
+    """Return the project paths: an explicit root, else $BORDERGRAPH_ROOT, else the checkout, else the packaged copy.
+
+    The variable is the one the CLI's ``--root`` reads, so the test suite can run on a copy of the
+    project (tests/test_recipe.py does, for a new release).
+    """
+    if root is None and os.environ.get("BORDERGRAPH_ROOT"):
+        root = os.environ["BORDERGRAPH_ROOT"]
     if root is not None:
         root = Path(root)
         if not _is_root(root):

@@ -1,7 +1,12 @@
-"""The one prefix map of bordergraph, used by every graph, query, export and page."""
+"""The one prefix map of bordergraph, used by every graph, query, export and page.
+
+CURIE compaction and expansion go through the ``curies`` package (one converter, longest namespace
+wins), so every module writes ``bgr:cbp`` the same way.
+"""
 
 from __future__ import annotations
 
+import curies
 from rdflib import Dataset, Graph, Namespace
 
 BASE = "https://w3id.org/bordergraph/"
@@ -42,6 +47,27 @@ SCHEMA = Namespace(PREFIXES["schema"])
 ONTOLOGY_IRI = BASE + "ontology"
 ONTOLOGY_GRAPH = BGG["ontology"]
 SOURCES_GRAPH = BGG["sources"]
+
+RDF_TYPE = PREFIXES["rdf"] + "type"
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+
+CONVERTER = curies.Converter.from_prefix_map(PREFIXES)
+
+
+def curie(iri: str) -> str | None:
+    """``bg:Meeting`` for an IRI inside a project namespace (with a local part), else None."""
+    short = CONVERTER.compress(iri)
+    return short if short is not None and not short.endswith(":") else None
+
+
+def compact(iri: str) -> str:
+    """``https://w3id.org/bordergraph/id/cbp`` → ``bgr:cbp`` (longest namespace wins); other IRIs unchanged."""
+    return curie(iri) or iri
+
+
+def expand(ref: str) -> str:
+    """``bgr:cbp`` → its IRI; anything without a known prefix is returned unchanged."""
+    return CONVERTER.expand(ref, passthrough=True) if ":" in ref else ref
 
 
 def bind(graph: Graph | Dataset) -> None:

@@ -9,44 +9,19 @@ Nothing here prints; the CLI renders the report.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SH
 from rdflib.term import Node
 
-from bordergraph.loader import Loaded, Problem
-from bordergraph.prefixes import BG, OA, ONTOLOGY_GRAPH, SCHEMA
+from bordergraph.loader import Loaded
+from bordergraph.prefixes import BG, OA, ONTOLOGY_GRAPH, SCHEMA, bind
+from bordergraph.problems import Problem, Report
 from bordergraph.querystore import QueryStore
-
-
-@dataclass
-class Report:
-    """Everything wrong with a dataset, plus what was checked."""
-
-    problems: list[Problem] = field(default_factory=list)
-    shapes: int = 0
-    checks: int = 0
-    quotes_verified: int = 0
-    strings_verified: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def render(self) -> str:
-        """A report a curator can act on, one line per problem."""
-        head = (
-            f"{self.shapes} SHACL shapes, {self.checks} SPARQL checks, "
-            f"{self.quotes_verified} quotes and {self.strings_verified} printed strings verified against the sources"
-        )
-        if self.ok:
-            return f"OK: {head}; no problems."
-        lines = [f"INVALID: {len(self.problems)} problem(s) ({head})"]
-        lines += [f"  - {p}" for p in sorted(self.problems, key=lambda p: (p.file, p.record, p.rule))]
-        return "\n".join(lines)
+from bordergraph.quotes import closest
+from bordergraph.vocabulary import check_vocabulary, one_line_per_root_cause, without_consequences
 
 
 def _owner(graph: Graph, node: Node) -> Node:
@@ -71,12 +46,23 @@ def _where(loaded: Loaded, union: Graph, node: Node | None) -> str:
     return ", ".join(sorted(users)) or "?"
 
 
+def _shown_value(graph: Graph, value: Node) -> str:
+    """A value as a curator wrote it: a prefixed name, a quoted literal, or a blank node's label."""
+    if isinstance(value, URIRef):
+        return graph.namespace_manager.normalizeUri(value)
+    if isinstance(value, Literal):
+        return value.n3(graph.namespace_manager)
+    label = graph.value(value, RDFS.label)
+    return f"[ {label} ]" if label is not None else "a blank node"
+
+
 def _name(node: Node | None) -> str:
     return str(node) if isinstance(node, URIRef) else ""
 
 
 def _union(loaded: Loaded) -> Graph:
     union = Graph()
+    bind(union)
     for quad in loaded.dataset.quads((None, None, None, None)):
         union.add(quad[:3])
     return union
@@ -112,6 +98,9 @@ def check_shapes(loaded: Loaded, union: Graph, report: Report) -> None:
                     Problem(rule, _where(loaded, union, owner), _name(owner), f"{message} (not <{focus}>)")
                 )
             continue
+        value = results.value(result, SH.value)
+        if value is not None and str(value) not in message:  # name the bad value in every message
+            message += f" (value: {_shown_value(union, value)})"
         report.problems.append(Problem(rule, _where(loaded, union, record), _name(record), message))
 
 
@@ -189,12 +178,15 @@ def check_quotes(loaded: Loaded, report: Report) -> None:
             continue  # the annotation shape reports it
         quote = str(exact)
         if quote not in text:
+            near = closest(text, quote)
             report.problems.append(
                 Problem(
                     "quote-in-source",
                     file,
                     record,
-                    f'quote "{_short(quote)}" is not in {source}: copy it verbatim',
+                    f'quote "{_short(quote)}" is not in {source}: '
+                    + (near.explain() if near else "nothing in it is close")
+                    + "; copy it verbatim",
                 )
             )
             continue
@@ -255,4 +247,7 @@ def validate(loaded: Loaded, store: QueryStore | None = None) -> Report:
     check_shapes(loaded, union, report)
     check_queries(loaded, store or QueryStore.from_dataset(loaded.dataset), report)
     check_quotes(loaded, report)
+    vocabulary, undeclared = check_vocabulary(loaded)
+    report.problems = without_consequences(report.problems + vocabulary, undeclared)
+    report.problems = one_line_per_root_cause(list(dict.fromkeys(report.problems)))
     return report

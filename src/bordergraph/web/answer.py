@@ -1,0 +1,124 @@
+"""One query, evaluated on the store and serialised in the negotiated media type, under the row cap.
+
+Runs inside the query worker processes (``web.worker``), so it imports no web framework: the
+answer is a plain ``Answer`` (status, body or message) that the router turns into a response.
+Graph answers in property-graph formats are written by ``export.writers``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from bordergraph.export.writers import PROPERTY_GRAPH_FORMATS, property_graph_bytes
+from bordergraph.querystore import QueryStore, serialize_triples
+from bordergraph.web.conneg import GRAPH_FORMATS, RESULT_FORMATS
+
+log = logging.getLogger("bordergraph.web.answer")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One evaluated query, serialised; a non-200 ``status`` carries ``message`` instead of a body."""
+
+    status: int
+    media_type: str = ""
+    body: bytes = b""
+    rows: int = 0
+    message: str = ""
+
+
+class RowCapError(Exception):
+    """The answer would hold more rows or triples than the cap."""
+
+
+def evaluate(
+    store: QueryStore,
+    sparql: str,
+    default_graph: Sequence[str] | None,
+    named_graphs: Sequence[str] | None,
+    media_type: str,
+    row_cap: int,
+    base_iri: str | None = None,
+) -> Answer:
+    """Evaluate and serialise a query in ``media_type``, holding at most ``row_cap`` rows.
+
+    ``media_type`` is a RESULT_FORMATS type for SELECT/ASK and a GRAPH_FORMATS type for
+    CONSTRUCT/DESCRIBE (the caller negotiates from the query form; a mismatch is a 406).
+    Relative IRIs in the query resolve against ``base_iri`` (the endpoint's URL).
+    """
+    try:
+        if default_graph is not None and len(set(default_graph)) > 1:
+            result = store.merged(default_graph, named_graphs or ()).query(
+                sparql,
+                default_graph=[ox.DefaultGraph()],
+                named_graphs=[ox.NamedNode(n) for n in named_graphs or ()],
+                base_iri=base_iri,
+            )
+        else:
+            result = store.query(sparql, default_graph, named_graphs, base_iri)
+        if isinstance(result, ox.QueryTriples):
+            counter = _Counter(result, row_cap)
+            if media_type in GRAPH_FORMATS:
+                body = serialize_triples(counter, GRAPH_FORMATS[media_type])
+                return Answer(200, media_type, body, counter.count)
+            if media_type not in PROPERTY_GRAPH_FORMATS:
+                return Answer(406, message=f"a graph cannot be written as {media_type}")
+            body = property_graph_bytes(list(counter), media_type)
+            return Answer(200, media_type, body, counter.count)
+        if media_type not in RESULT_FORMATS:
+            return Answer(406, message=f"SELECT and ASK results cannot be written as {media_type}")
+        if isinstance(result, ox.QueryBoolean):
+            return Answer(200, media_type, result.serialize(format=RESULT_FORMATS[media_type]) or b"", 1)
+        return _solutions(result, RESULT_FORMATS[media_type], media_type, row_cap)
+    except SyntaxError as exc:
+        return Answer(400, message=f"query syntax error: {exc}")
+    except RowCapError:
+        return Answer(
+            422,
+            message=f"the answer has more than {row_cap} rows (this endpoint's row cap): add LIMIT, "
+            "and OFFSET to page through the rest",
+        )
+    except OSError as exc:  # in-memory stores do not do I/O: this is a SERVICE call that failed
+        return Answer(502, message=f"a SERVICE call failed: {exc}")
+    except Exception as exc:
+        log.exception("query failed: %s", sparql)
+        return Answer(500, message=f"the query could not be evaluated ({type(exc).__name__}); the error was logged")
+
+
+class _Counter:
+    """Pass triples through and raise once more than ``cap`` went by (never truncate silently)."""
+
+    def __init__(self, triples: Iterator[ox.Triple], cap: int) -> None:
+        self.triples = triples
+        self.cap = cap
+        self.count = 0
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        for triple in self.triples:
+            self.count += 1
+            if self.count > self.cap:
+                raise RowCapError
+            yield triple
+
+
+def _solutions(result: ox.QuerySolutions, fmt: ox.QueryResultsFormat, media_type: str, cap: int) -> Answer:
+    """Count the solutions against the cap, then serialise them.
+
+    pyoxigraph can only serialise a live result iterator, which counting consumes, so the counted
+    rows are written as SPARQL TSV (each cell is the term's N-Triples form, exactly what
+    ``str(term)`` gives) and pyoxigraph's own TSV parser and serialisers produce the answer.
+    """
+    lines = ["\t".join(f"?{v.value}" for v in result.variables)]
+    for count, solution in enumerate(result, start=1):
+        if count > cap:
+            raise RowCapError
+        lines.append("\t".join("" if term is None else str(term) for term in solution))
+    tsv = ("\n".join(lines) + "\n").encode("utf-8")
+    rows = len(lines) - 1
+    # TSV too goes through Oxigraph's writer, so every answer is byte for byte what Oxigraph writes.
+    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return Answer(200, media_type, parsed.serialize(format=fmt) or b"", rows)

@@ -1,0 +1,64 @@
+"""The web app: ``create_app(store, paths, settings)`` wires the routers and starts and stops the workers.
+
+It receives the validated store and the checkout's paths, never the build result: what is served
+is what was validated, and the web knows nothing about how it was built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from bordergraph.paths import Paths
+from bordergraph.querystore import QueryStore
+from bordergraph.search import SearchIndex, build_index
+from bordergraph.version import __version__
+from bordergraph.web.reconcile import reconcile_router
+from bordergraph.web.search_pages import search_router
+from bordergraph.web.settings import Settings
+from bordergraph.web.site import mount_site
+from bordergraph.web.sparql import SparqlRouter
+
+
+def create_app(
+    store: QueryStore,
+    paths: Paths,
+    dump: Path,
+    settings: Settings | None = None,
+    public_url: str | None = None,
+    search_index: Path | None = None,
+) -> FastAPI:
+    """Build the web app for a validated store, its checkout's paths and its canonical dump.
+
+    ``dump`` is the build's ``bordergraph.nq`` (``build(dump_dir=...)``), served as the download.
+    ``search_index`` is the build's search index (``search.sqlite`` beside the dump); without one
+    it is built from the store beside the workers' copy of the dataset and removed with it.
+    ``public_url`` overrides the settings'.
+    """
+    settings = settings or Settings()
+    if public_url:
+        settings = replace(settings, public_url=public_url)
+    sparql = SparqlRouter(store, paths, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await sparql.wait_for_workers()
+        try:
+            yield
+        finally:
+            sparql.close()
+
+    app = FastAPI(title="bordergraph", version=__version__, docs_url="/api", lifespan=lifespan)
+    app.include_router(sparql)
+    sparql.install(app)
+    app.state.sparql = sparql
+    search = SearchIndex(search_index or build_index(store, sparql.workdir / "search.sqlite").path)
+    app.state.search = search
+    app.include_router(search_router(search))  # /search, /list, /list/{kind} (before the site's catch-alls)
+    app.include_router(reconcile_router(store, search))  # W3C Reconciliation API at /reconcile
+    mount_site(app, store, paths, dump, settings.public_url, search)  # /, /id/…, /ontology, /source/…, 404 page
+    return app

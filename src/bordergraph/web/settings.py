@@ -1,0 +1,82 @@
+"""Service settings: one frozen dataclass, filled from CLI flags or ``BORDERGRAPH_*`` variables.
+
+Every limit that keeps the public endpoint up lives here, with the default a public deployment
+should start from; ``bordergraph serve --help`` and README.md ("Running the endpoint") list them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def split_iris(value: str | None) -> tuple[str, ...]:
+    """Read an allow-list written as IRIs separated by spaces or commas."""
+    return tuple(part for part in (value or "").replace(",", " ").split() if part)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Limits and addresses of one running endpoint."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Public URL of the SPARQL endpoint for the service description; None: the URL the client used.
+    public_url: str | None = None
+    #: Seconds a query may run before its worker is killed (the client gets 504).
+    timeout: float = 10.0
+    #: Most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE) one answer may hold; above it: 422.
+    row_cap: int = 10_000
+    #: Largest request body or query string, in bytes; above it: 413.
+    body_cap: int = 128 * 1024
+    #: Worker processes, i.e. queries evaluated at the same time.
+    concurrency: int = 4
+    #: Queries that may wait for a free worker; beyond that: 503 with Retry-After.
+    queue: int = 32
+    #: Queries per minute per client address (0: no limit); above it: 429 with Retry-After.
+    rate: float = 600.0
+    #: Queries a client may send at once before the per-minute rate applies.
+    burst: int = 60
+    #: SPARQL endpoints that SERVICE may call; empty: SERVICE is refused.
+    service_allow: tuple[str, ...] = field(default_factory=tuple)
+    #: Deepest nesting of {, ( and [ accepted (deeper queries overflow the engine's parser).
+    max_depth: int = 64
+    #: Safety factor between the engine's measured crash points (operator and pattern chains, see
+    #: bordergraph.guard) and what the guard accepts; 1 accepts queries just short of a crash.
+    guard_margin: float = 5.0
+    #: Seconds a query that killed a worker is refused (422) when sent again; 0: never refused.
+    crash_quarantine: float = 600.0
+    #: Workers one client address may hold at once; 0: all but one (never every worker).
+    client_concurrency: int = 0
+    #: Queries one client address may have waiting for a worker; beyond that: 429 with Retry-After.
+    client_queue: int = 8
+
+    def __post_init__(self) -> None:
+        problems = [
+            name
+            for name, value in (
+                ("timeout", self.timeout),
+                ("row_cap", self.row_cap),
+                ("body_cap", self.body_cap),
+                ("concurrency", self.concurrency),
+                ("burst", self.burst),
+                ("max_depth", self.max_depth),
+                ("guard_margin", self.guard_margin),
+            )
+            if value <= 0
+        ]
+        problems += [
+            name
+            for name, value in (
+                ("queue", self.queue),
+                ("rate", self.rate),
+                ("crash_quarantine", self.crash_quarantine),
+                ("client_concurrency", self.client_concurrency),
+                ("client_queue", self.client_queue),
+            )
+            if value < 0
+        ]
+        if problems:
+            raise ValueError(f"these settings must be positive (or zero where allowed): {', '.join(problems)}")
+        bad = [iri for iri in self.service_allow if not iri.startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(f"SERVICE allow-list entries must be http(s) endpoint IRIs: {', '.join(bad)}")

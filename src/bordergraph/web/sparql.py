@@ -1,0 +1,483 @@
+"""The SPARQL 1.1 Protocol router: queries and the read-only Graph Store Protocol, and the service description.
+
+Every query is checked by ``guard``, rate-limited, negotiated (``conneg``) and evaluated with Oxigraph
+in crash-isolated worker processes (``worker`` → ``answer``). A request without a query gets the
+service description, or the query editor page when a browser asks for HTML.
+
+rdflib-endpoint was the base class once; its query handler is a closure that evaluates with rdflib,
+so every route it registered had to be deleted. It is gone: ``docs/design.md`` says what replaced
+each of its parts (this router, ``service_description`` below, and ``ui.render_yasgui``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import anyio
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DC
+
+from bordergraph.paths import Paths
+from bordergraph.querystore import QueryStore
+from bordergraph.version import __version__
+from bordergraph.web.conneg import (
+    ALIASES,
+    GRAPH_ANSWERS,
+    GRAPH_FORMATS,
+    HTML,
+    PROPERTY_GRAPH_FORMAT_NAMES,
+    RESULT_FORMATS,
+    SD_FORMATS,
+    negotiate,
+)
+from bordergraph.web.errors import error, without_body
+from bordergraph.web.guard import QueryRejectedError, inspect
+from bordergraph.web.metrics import Metrics, log_query
+from bordergraph.web.ratelimit import RateLimiter
+from bordergraph.web.settings import Settings
+from bordergraph.web.ui import SPARQL_PATH, render_yasgui
+from bordergraph.web.worker import (
+    ClientBusyError,
+    Job,
+    NoWorkerError,
+    QueryQuarantinedError,
+    QueryTimeoutError,
+    WorkerDiedError,
+    WorkerPool,
+)
+
+log = logging.getLogger("bordergraph.web.sparql")
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+VOID_TRIPLES = URIRef("http://rdfs.org/ns/void#triples")
+ALLOW = "GET, POST, HEAD, OPTIONS"
+#: Headers a browser client may read on a cross-origin answer.
+EXPOSED_HEADERS = ["Retry-After", "X-Bordergraph-Row-Cap", "X-Bordergraph-Rows"]
+TITLE = "bordergraph SPARQL endpoint"
+DESCRIPTION = (
+    "Canada–United States border-security cooperation, from public press releases, with a "
+    "verbatim quote for every fact. Read-only."
+)
+#: Answer formats named in the service description (W3C format IRIs).
+RESULT_FORMAT_NAMES = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_CSV",
+    "Turtle",
+    "RDF_XML",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_TSV",
+    "N-Triples",
+    "N-Quads",
+    "TriG",
+    "JSON-LD",
+)
+
+
+def service_description(endpoint: str, default_size: int, graph_sizes: dict[str, int], federation: bool) -> Graph:
+    """The SPARQL 1.1 Service Description: endpoint, language, features, formats, and every graph's size."""
+    sd = Graph()
+    for prefix, namespace in [
+        ("rdfs", str(RDFS)),
+        ("dc", str(DC)),
+        ("sd", str(SD)),
+        ("ent", "http://www.w3.org/ns/entailment/"),
+        ("prof", "http://www.w3.org/ns/owl-profile/"),
+        ("void", "http://rdfs.org/ns/void#"),
+        ("formats", str(FORMATS)),
+    ]:
+        sd.bind(prefix, namespace)
+    service, dataset, default = BNode(), BNode(), BNode()
+    sd.add((service, RDF.type, SD.Service))
+    sd.add((service, SD.endpoint, URIRef(endpoint)))
+    sd.add((service, RDFS.label, Literal(TITLE)))
+    sd.add((service, DC.description, Literal(DESCRIPTION)))
+    sd.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    sd.add((service, SD.feature, SD.UnionDefaultGraph))
+    if federation:  # SERVICE is refused unless an allow-list is set: do not advertise federation then
+        sd.add((service, SD.feature, SD.BasicFederatedQuery))
+    for name in RESULT_FORMAT_NAMES:
+        sd.add((service, SD.resultFormat, FORMATS[name]))
+    sd.add((service, SD.defaultDataset, dataset))
+    sd.add((dataset, RDF.type, SD.Dataset))
+    sd.add((dataset, SD.defaultGraph, default))
+    sd.add((default, RDF.type, SD.Graph))
+    sd.add((default, VOID_TRIPLES, Literal(default_size)))
+    for name, size in graph_sizes.items():
+        named, graph = BNode(), BNode()
+        sd.add((dataset, SD.namedGraph, named))
+        sd.add((named, RDF.type, SD.NamedGraph))
+        sd.add((named, SD.name, URIRef(name)))
+        sd.add((named, SD.graph, graph))
+        sd.add((graph, RDF.type, SD.Graph))
+        sd.add((graph, VOID_TRIPLES, Literal(size)))
+    return sd
+
+
+class SparqlRouter(APIRouter):
+    """The SPARQL 1.1 Protocol (query, read-only Graph Store), answered by Oxigraph workers.
+
+    Also serves ``/healthz`` and ``/metrics``. Call ``install(app)`` once it is included: CORS
+    and the request counter are app middleware. Start the workers' wait with ``wait_for_workers``
+    and stop them with ``close`` (``create_app``'s lifespan does both).
+    """
+
+    def __init__(self, store: QueryStore, paths: Paths, settings: Settings) -> None:
+        super().__init__()
+        self.store = store
+        self.paths = paths
+        self.settings = settings
+        self.title = TITLE
+        self.description = DESCRIPTION
+        self.metrics = Metrics()
+        self.rate_limiter = RateLimiter(settings.rate, settings.burst)
+        self.graph_sizes = store.graph_sizes()
+        self.default_size = store.default_size
+        self.triples = sum(self.graph_sizes.values())
+        self.service_description = service_description(
+            settings.public_url or "http://127.0.0.1:8000/sparql",
+            self.default_size,
+            self.graph_sizes,
+            federation=bool(settings.service_allow),
+        )
+        self._sd_cache: dict[tuple[str, str], bytes] = {}
+        for path in (SPARQL_PATH, SPARQL_PATH + "/"):
+            shown = path == SPARQL_PATH
+            self.add_api_route(path, self.sparql_get, methods=["GET", "HEAD"], include_in_schema=shown)
+            self.add_api_route(path, self.sparql_post, methods=["POST"], include_in_schema=shown)
+            self.add_api_route(path, self.sparql_options, methods=["OPTIONS"], include_in_schema=False)
+            self.add_api_route(path, self.sparql_write, methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+        self.add_api_route("/healthz", self.healthz, methods=["GET", "HEAD"], tags=["operations"])
+        self.add_api_route("/metrics", self.render_metrics, methods=["GET"], tags=["operations"])
+        self._workdir = Path(tempfile.mkdtemp(prefix="bordergraph-"))
+        nquads = self._workdir / "dataset.nq"
+        store.dump(nquads)
+        self.pool = WorkerPool(
+            nquads,
+            settings.concurrency,
+            quarantine=settings.crash_quarantine,
+            per_client=settings.client_concurrency or None,
+            client_queue=settings.client_queue,
+        )
+        self._inflight = 0
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def install(self, app: FastAPI) -> None:
+        """Open CORS for reads (public endpoints are queried from browsers) and count requests."""
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=86400,
+        )
+        self.metrics.install(app)
+
+    async def wait_for_workers(self) -> None:
+        """Wait (off the event loop) until every query worker has loaded the dataset."""
+        await anyio.to_thread.run_sync(self.pool.wait_ready)
+
+    @property
+    def workdir(self) -> Path:
+        """The folder of the workers' dump; removed by ``close`` (the search index is built beside it)."""
+        return self._workdir
+
+    def close(self) -> None:
+        """Stop the workers and remove their copy of the dataset."""
+        self.pool.close()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+    # -- routes ----------------------------------------------------------------------------
+
+    async def sparql_get(self, request: Request) -> Response:
+        """SPARQL 1.1 Protocol query via GET (HEAD answers the same without a body)."""
+        if len(request.url.query.encode()) > self.settings.body_cap:
+            self.metrics.rejections.labels("too_large").inc()
+            return error(413, f"the query string is over {self.settings.body_cap} bytes: shorten the query")
+        response = await self._dispatch(request, list(request.query_params.multi_items()))
+        return without_body(response) if request.method == "HEAD" else response
+
+    async def sparql_post(self, request: Request) -> Response:
+        """SPARQL 1.1 Protocol query via POST: URL-encoded form, or the query as the body."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.settings.body_cap:
+            self.metrics.rejections.labels("too_large").inc()
+            return error(413, f"the request body is over {self.settings.body_cap} bytes: shorten the query")
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > self.settings.body_cap:
+                self.metrics.rejections.labels("too_large").inc()
+                return error(413, f"the request body is over {self.settings.body_cap} bytes: shorten the query")
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return error(400, "the request body is not UTF-8: encode the query as UTF-8")
+        params = list(request.query_params.multi_items())
+        if content_type == "application/sparql-query":
+            params.append(("query", body))
+        elif content_type == "application/sparql-update":
+            params.append(("update", body))
+        elif content_type == "application/x-www-form-urlencoded":
+            params.extend(parse_qsl(body, keep_blank_values=True))
+        elif raw or not params:
+            return error(  # the issue and the W3C tests ask for a 4xx; 400, as for every malformed request
+                400,
+                f"unsupported content type {content_type or '(none)'}: send the query as "
+                "application/x-www-form-urlencoded (query=...) or as application/sparql-query",
+            )
+        return await self._dispatch(request, params)
+
+    async def sparql_options(self) -> Response:
+        """OPTIONS without CORS preflight headers (preflights are answered by the CORS middleware)."""
+        return Response(status_code=204, headers={"Allow": ALLOW})
+
+    async def sparql_write(self) -> Response:
+        """Graph Store Protocol writes (PUT, DELETE, PATCH): the service is read-only."""
+        return error(405, f"this endpoint is read-only: query it with GET or POST ({ALLOW})", {"Allow": ALLOW})
+
+    async def healthz(self) -> Response:
+        """Liveness: the process answers; plus the dataset's size and version, and the workers."""
+        ready = self.pool.ready
+        self.metrics.workers_ready.set(ready)
+        body = {
+            "status": "ok" if ready or self._inflight else "starting",
+            "version": __version__,
+            "triples": self.triples,
+            "graphs": len(self.graph_sizes),
+            "workers": {
+                "ready": ready,
+                "busy": min(self._inflight, self.settings.concurrency),
+                "size": self.settings.concurrency,
+            },
+        }
+        return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+    async def render_metrics(self) -> Response:
+        """Prometheus text format."""
+        self.metrics.workers_ready.set(self.pool.ready)
+        return self.metrics.render()
+
+    # -- the protocol ----------------------------------------------------------------------
+
+    async def _dispatch(self, request: Request, params: list[tuple[str, str]]) -> Response:
+        queries = [v for k, v in params if k == "query"]
+        updates = [v for k, v in params if k == "update"]
+        if queries and updates:
+            return error(400, "send either query or update, not both")
+        if updates:
+            self.metrics.rejections.labels("update").inc()
+            return error(
+                403, "this endpoint is read-only: SPARQL Update (update=, application/sparql-update) is not accepted"
+            )
+        if len(queries) > 1:
+            return error(400, f"send exactly one query parameter (got {len(queries)})")
+        graphs = [v for k, v in params if k == "graph"]
+        wants_default = any(k == "default" for k, _ in params)
+        if not queries and (graphs or wants_default):
+            if request.method == "POST":
+                return error(
+                    405,
+                    "this endpoint is read-only: the Graph Store Protocol is served by GET only",
+                    {"Allow": "GET, HEAD"},
+                )
+            return await self._graph_store(request, graphs, wants_default)
+        if not queries:
+            return self._describe_service(request)
+        client = request.client.host if request.client else "?"
+        wait = self.rate_limiter.check(client)
+        if wait:
+            self.metrics.rejections.labels("rate").inc()
+            return error(
+                429,
+                f"too many queries from {client}: at most {self.settings.rate:g} per minute "
+                f"(bursts of {self.settings.burst}); retry later",
+                {"Retry-After": self.rate_limiter.retry_after(wait)},
+            )
+        query = queries[0]
+        if not query.strip():
+            return error(400, "the query parameter is empty: send a SPARQL query")
+        if len(query.encode("utf-8")) > self.settings.body_cap:
+            self.metrics.rejections.labels("too_large").inc()
+            return error(413, f"the query is over {self.settings.body_cap} bytes: shorten it")
+        default_graph = tuple(v for k, v in params if k == "default-graph-uri")
+        named_graphs = tuple(v for k, v in params if k == "named-graph-uri")
+        dataset_given = bool(default_graph or named_graphs)
+        # `format` picks a property-graph rendering of a CONSTRUCT/DESCRIBE answer. Other values
+        # (SPARQLWrapper sends format=json for Virtuoso) are hints for other servers: Accept governs.
+        formats = [v.lower() for k, v in params if k == "format" and v.lower() in PROPERTY_GRAPH_FORMAT_NAMES]
+        return await self._query(
+            request,
+            query,
+            default_graph if dataset_given else None,
+            named_graphs if dataset_given else None,
+            PROPERTY_GRAPH_FORMAT_NAMES[formats[-1]] if formats else None,
+        )
+
+    async def _query(
+        self,
+        request: Request,
+        query: str,
+        default_graph: tuple[str, ...] | None,
+        named_graphs: tuple[str, ...] | None,
+        property_graph: str | None = None,
+    ) -> Response:
+        started = time.monotonic()
+        client = request.client.host if request.client else "?"
+        form: str | None = None
+        status, rows = 500, 0
+        # Relative IRIs in the query resolve against the endpoint's URL (the W3C protocol tests send
+        # `CONSTRUCT { <s> <p> 1 } WHERE {}`); behind a proxy, --public-url says what that URL is.
+        base_iri = self.settings.public_url or str(request.url.replace(query=None, fragment=None))
+        try:
+            try:
+                settings = self.settings
+                info = inspect(query, settings.max_depth, settings.service_allow, settings.guard_margin, base_iri)
+            except QueryRejectedError as exc:
+                self.metrics.rejections.labels("guard").inc()
+                status = exc.status
+                return error(exc.status, exc.message)
+            form = info.form
+            if default_graph is None and len(set(info.from_graphs)) > 1:
+                # Several FROM graphs: evaluate them as the protocol's dataset, whose default graph is
+                # their RDF merge (see QueryStore._merged); the protocol and FROM name the same dataset.
+                default_graph, named_graphs = info.from_graphs, info.from_named
+            graph_form = form in ("CONSTRUCT", "DESCRIBE")
+            if property_graph and not graph_form:
+                status = 400
+                return error(400, "format=graphml, gexf or cytoscape applies to CONSTRUCT and DESCRIBE queries only")
+            offered = GRAPH_ANSWERS if graph_form else list(RESULT_FORMATS)
+            accept = request.headers.get("accept")
+            media = property_graph or negotiate(accept, offered)
+            if media is None:
+                status = 406
+                canonical = [m for m in offered if m not in ALIASES]
+                return error(406, f"cannot answer a {form or 'query'} in {accept}; offered: {', '.join(canonical)}")
+            job = Job(query, default_graph, named_graphs, media, self.settings.row_cap, base_iri)
+            response = await self._evaluate(job, client)
+            status = response.status_code
+            rows = int(response.headers.get("x-bordergraph-rows", 0))
+            return response
+        finally:
+            self.metrics.query_seconds.labels(form or "unknown").observe(time.monotonic() - started)
+            log_query(
+                query=query, form=form, method=request.method, client=client, status=status, rows=rows, started=started
+            )
+
+    async def _evaluate(self, job: Job, client: str) -> Response:
+        settings = self.settings
+        if self._inflight >= settings.concurrency + settings.queue:
+            self.metrics.rejections.labels("saturated").inc()
+            return error(
+                503,
+                "the endpoint is busy: every query worker is taken and the queue is full; retry shortly",
+                {"Retry-After": "1"},
+            )
+        self._inflight += 1
+        try:
+            answer = await self.pool.run(job, settings.timeout, settings.timeout, client)
+        except QueryQuarantinedError as exc:
+            self.metrics.rejections.labels("quarantined").inc()
+            return error(
+                422,
+                "this query crashed the query engine a moment ago, so it is refused for "
+                f"{max(1, round(exc.remaining))} s more: simplify it (less nesting, shorter expressions, "
+                "fewer patterns) rather than sending it again",
+            )
+        except ClientBusyError:
+            self.metrics.rejections.labels("client_busy").inc()
+            return error(
+                429,
+                f"too many queries at once from {client}: {self.pool.held_by(client)} running and "
+                f"{settings.client_queue} waiting is the most one client may have; wait for answers "
+                "before sending more",
+                {"Retry-After": str(max(1, round(settings.timeout / 2)))},
+            )
+        except NoWorkerError:
+            self.metrics.rejections.labels("saturated").inc()
+            return error(
+                503,
+                "the endpoint is busy: no query worker became free in time; retry shortly",
+                {"Retry-After": str(max(1, round(settings.timeout)))},
+            )
+        except QueryTimeoutError:
+            self.metrics.timeouts.inc()
+            return error(
+                504,
+                f"the query ran longer than {settings.timeout:g} s and was stopped: make it more "
+                "selective (fewer unbound patterns, a LIMIT)",
+            )
+        except WorkerDiedError:
+            self.metrics.worker_deaths.inc()
+            return error(
+                500,
+                "the query engine crashed on this query and was restarted; simplify the query "
+                "(less nesting, shorter expressions)",
+            )
+        finally:
+            self._inflight -= 1
+        headers = {"Vary": "Accept", "X-Bordergraph-Row-Cap": str(job.row_cap)}
+        if answer.status != 200:
+            if answer.status == 422:
+                self.metrics.rejections.labels("row_cap").inc()
+            return error(answer.status, answer.message, headers)
+        headers["X-Bordergraph-Rows"] = str(answer.rows)
+        return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+    async def _graph_store(self, request: Request, graphs: list[str], wants_default: bool) -> Response:
+        """Graph Store Protocol, read side: ``?graph=IRI`` or ``?default`` in the negotiated RDF format."""
+        if len(graphs) + wants_default != 1:
+            return error(400, "name one graph: ?graph=IRI or ?default")
+        iri = graphs[0] if graphs else None
+        if iri is not None and iri not in self.graph_sizes:
+            return error(404, f"no graph <{iri}> in this dataset; its graphs are: {', '.join(self.graph_sizes)}")
+        accept = request.headers.get("accept")
+        media = negotiate(accept, list(GRAPH_FORMATS))
+        if media is None:
+            return error(406, f"cannot send a graph as {accept}; offered: {', '.join(list(GRAPH_FORMATS)[:6])}")
+        body = await anyio.to_thread.run_sync(self.store.serialize_graph, iri, GRAPH_FORMATS[media])
+        response = Response(body, media_type=media, headers={"Vary": "Accept"})
+        return without_body(response) if request.method == "HEAD" else response
+
+    # -- service description ---------------------------------------------------------------
+
+    def serve_yasgui(self) -> Response:
+        """The query UI: vendored YASGUI (no CDN), example tabs, the project prefixes."""
+        return render_yasgui(self.paths, self.title, self.description)
+
+    def _describe_service(self, request: Request) -> Response:
+        """The service description, at the endpoint URL; a browser asking for HTML gets the query UI."""
+        accept = request.headers.get("accept")
+        media = negotiate(accept, [*SD_FORMATS, HTML])
+        if media == HTML:
+            return self.serve_yasgui()
+        if media is None:
+            return error(406, f"cannot describe the service in {accept}; offered: {', '.join(SD_FORMATS)}, {HTML}")
+        endpoint = self.settings.public_url or str(request.url.replace(query=None, fragment=None))
+        key = (endpoint, media)
+        if key not in self._sd_cache:
+            graph = self.service_description
+            service = next(graph.subjects(RDF.type, SD.Service))
+            described = graph.__class__()
+            for prefix, namespace in graph.namespaces():
+                described.bind(prefix, namespace)
+            for triple in graph:
+                if triple[1] != SD.endpoint:
+                    described.add(triple)
+            described.add((service, SD.endpoint, URIRef(endpoint)))
+            if len(self._sd_cache) > 64:
+                self._sd_cache.clear()
+            self._sd_cache[key] = described.serialize(format=SD_FORMATS[media], encoding="utf-8")
+        response = Response(self._sd_cache[key], media_type=media, headers={"Vary": "Accept"})
+        return without_body(response) if request.method == "HEAD" else response
