@@ -32,7 +32,7 @@ from bordergraph.remote import (
     parse_json_results,
     query_form,
 )
-from bordergraph.snapshots import differences, ordering
+from bordergraph.snapshots import Ordering, differences, ordering
 from bordergraph.web.answer import _solutions, evaluate
 
 pytest_plugins = ["tests.stores"]  # the store fixtures
@@ -44,10 +44,22 @@ KNOWN_WRONG = {
     ("virtuoso", "06-actors-in-several-releases"): "Virtuoso 7.2.5 drops rows of EXISTS { ?t rdfs:subClassOf+ … } "
     "inside ||",
     ("virtuoso", "12-timeline"): "Virtuoso 7.2.5 drops rows of rdfs:subClassOf* joined with a path and two OPTIONALs",
+    ("virtuoso", "17-places-and-places-of-issue"): "Virtuoso 7.2.5 drops rows of rdfs:subClassOf* joined with "
+    "GRAPH ?g inside UNION and an OPTIONAL path",
 }
 
 
 TSV = "text/tab-separated-values"
+
+
+#: Examples whose ORDER BY sorts language-tagged strings: SPARQL 1.1 leaves their relative order to the
+#: engine (§15.1, `<` is not defined on rdf:langString), and Virtuoso's differs from Oxigraph's (measured).
+#: On Virtuoso these are compared as multisets of rows, so every row is still checked.
+ORDER_IS_THE_ENGINES = {
+    ("virtuoso", "13-claims-by-modality"),
+    ("virtuoso", "17-places-and-places-of-issue"),
+    ("virtuoso", "20-rankings"),
+}
 
 
 def tsv(result: object) -> str:
@@ -74,7 +86,11 @@ def test_example_through_the_store_gives_its_expected_answer(
     finally:
         remote.close()
     expected = expected_path(example).read_text(encoding="utf-8")
-    problems = differences(expected, answer, ordering(example.text))
+    order = ordering(example.text)
+    if (kind, example.slug) in ORDER_IS_THE_ENGINES:
+        assert not order.limited, "a LIMIT after an engine-defined order picks engine-defined rows"
+        order = Ordering(keys=None, limited=False)
+    problems = differences(expected, answer, order)
     assert not problems, f"{kind} ({store.query_url}) answered {example.slug} differently:\n" + "\n".join(problems[:20])
 
 
