@@ -288,4 +288,5 @@ def virtuoso_store(tmp_path_factory: pytest.TempPathFactory, prepared: Prepared)
 @pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])
 def published_store(request: pytest.FixtureRequest) -> Store:
     """Each real store in turn, holding the published build."""
-    return request.getfixturevalue(f"{request.param}_store")  # type: ignore[no-any-return]
+    store: Store = request.getfixturevalue(f"{request.param}_store")
+    return store

@@ -16,18 +16,17 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 import pytest
-from tests.stores import VIRTUOSO, Store, publisher, virtuoso
-from tests.test_examples import LOCAL, expected_path
 
 from bordergraph.publish import PASSWORD_VARIABLE, Publisher, PublishError
-from bordergraph.publish.prepare import Prepared
+from bordergraph.publish.prepare import Prepared, PrepareError, prepare
 from bordergraph.remote import RemoteStore
-from bordergraph.snapshots import PrepareError, differences, ordering, prepare
-from bordergraph.web.answer import _solutions
+from bordergraph.snapshots import differences, ordering
+from bordergraph.web.answer import render
+from stores import VIRTUOSO, Store, publisher, virtuoso
+from test_examples import LOCAL, expected_path
 
-pytest_plugins = ["tests.stores"]  # the store fixtures
+pytest_plugins = ["stores"]  # the store fixtures
 pytestmark = pytest.mark.skipif(VIRTUOSO is None, reason="needs virtuoso-t: .ci/run installs virtuoso-opensource")
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -152,14 +151,11 @@ def example_answers_are_right(store: Store) -> list[str]:
     remote = RemoteStore(store.query_url, kind=store.kind)
     wrong = []
     for example in LOCAL:
-        answer = _solutions(remote.query(example.text), *TSV, 10**9).body.decode()
+        answer = render(remote.query(example.text), "text/tab-separated-values", 10**9).body.decode()
         if differences(expected_path(example).read_text(encoding="utf-8"), answer, ordering(example.text)):
             wrong.append(example.slug)
     remote.close()
     return wrong
-
-
-TSV = (ox.QueryResultsFormat.TSV, "text/tab-separated-values")
 
 
 @pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from tests.stores import VIRTUOSO, Store, oxigraph, publisher, virtuoso
-from tests.test_examples import LOCAL, expected_path
 
 from bordergraph.build import Built
 from bordergraph.examples import Example
@@ -33,9 +31,11 @@ from bordergraph.remote import (
     query_form,
 )
 from bordergraph.snapshots import Ordering, differences, ordering
-from bordergraph.web.answer import _solutions, evaluate
+from bordergraph.web.answer import evaluate, render
+from stores import VIRTUOSO, Store, oxigraph, publisher, virtuoso
+from test_examples import LOCAL, expected_path
 
-pytest_plugins = ["tests.stores"]  # the store fixtures
+pytest_plugins = ["stores"]  # the store fixtures
 pytestmark = pytest.mark.skipif(VIRTUOSO is None, reason="needs virtuoso-t: .ci/run installs virtuoso-opensource")
 
 #: Answers a store is known to get wrong (measured on Virtuoso 7.2.5.1, Debian, a new database).
@@ -62,9 +62,9 @@ ORDER_IS_THE_ENGINES = {
 }
 
 
-def tsv(result: object) -> str:
+def tsv(result: ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]) -> str:
     """The answer as the local engine writes SPARQL TSV (the same serialiser)."""
-    return _solutions(result, ox.QueryResultsFormat.TSV, "text/tab-separated-values", 10**9).body.decode()
+    return render(result, TSV, 10**9).body.decode()
 
 
 def cases() -> Iterator[object]:
@@ -114,9 +114,9 @@ def test_oxigraph_answers_are_the_local_engines_bytes(oxigraph_store: Store, bui
     remote = RemoteStore(oxigraph_store.query_url, kind="oxigraph")
     different, identical = [], 0
     for example in LOCAL:
-        for media, fmt in [(TSV, ox.QueryResultsFormat.TSV), (JSON, ox.QueryResultsFormat.JSON)]:
+        for media in (TSV, JSON):
             local = evaluate(built.store, example.text, None, None, media, 10**9).body
-            answer = _solutions(remote.query(example.text), fmt, media, 10**9).body
+            answer = render(remote.query(example.text), media, 10**9).body
             identical += answer == local
             if answer != local and not same_rows(media, answer, local, example.text):
                 different.append((example.slug, media))

@@ -139,6 +139,12 @@ def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None
 @setting("guard_margin", "Safety factor between the query engine's measured crash points (long chains of "
          "operators, `UNION`, `MINUS`, `BIND`, path steps, nesting; `bench/guard_limits.py` measures them) and "
          "what is accepted; beyond: **400** naming the limit.", type=float)  # fmt: skip
+@setting("backend", "A triple store's SPARQL query endpoint (e.g. `http://host:7878/query`, Virtuoso's "
+         "`…/sparql`) holding the build (`bordergraph publish`): it evaluates the queries instead of local "
+         "workers; partial answers become errors, a store down or slow **503**/**504**.", type=str)  # fmt: skip
+@setting("backend_kind", "How the backend holds the default graph: `oxigraph` (as its default graph), "
+         "`virtuoso` (the graph `urn:bordergraph:merge`) or `generic`.",
+         type=click.Choice(["oxigraph", "virtuoso", "generic"]))  # fmt: skip
 @setting("service_allow", "SPARQL endpoint IRIs that `SERVICE` may call (repeat the flag; the variable takes IRIs "
          "separated by spaces); none: `SERVICE` is refused.", multiple=True)  # fmt: skip
 def serve(root: Path | None, service_allow: tuple[str, ...], **options: Any) -> None:

@@ -28,6 +28,7 @@ from rdflib.namespace import DC
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
+from bordergraph.web.backend import Backend
 from bordergraph.web.conneg import (
     ALIASES,
     GRAPH_ANSWERS,
@@ -123,7 +124,7 @@ def service_description(endpoint: str, default_size: int, graph_sizes: dict[str,
 
 
 class SparqlRouter(APIRouter):
-    """The SPARQL 1.1 Protocol (query, read-only Graph Store), answered by Oxigraph workers.
+    """The SPARQL 1.1 Protocol (query, read-only Graph Store), answered by Oxigraph workers or a backend store.
 
     Also serves ``/healthz`` and ``/metrics``. Call ``install(app)`` once it is included: CORS
     and the request counter are app middleware. Start the workers' wait with ``wait_for_workers``
@@ -158,11 +159,14 @@ class SparqlRouter(APIRouter):
         self.add_api_route("/healthz", self.healthz, methods=["GET", "HEAD"], tags=["operations"])
         self.add_api_route("/metrics", self.render_metrics, methods=["GET"], tags=["operations"])
         self._workdir = Path(tempfile.mkdtemp(prefix="bordergraph-"))
-        nquads = self._workdir / "dataset.nq"
-        store.dump(nquads)
+        #: With --backend a remote store evaluates the queries: no local workers, no copy of the dataset.
+        self.backend = Backend(settings) if settings.backend else None
+        if self.backend is None:
+            nquads = self._workdir / "dataset.nq"
+            store.dump(nquads)
         self.pool = WorkerPool(
-            nquads,
-            settings.concurrency,
+            self._workdir / "dataset.nq",
+            settings.concurrency if self.backend is None else 0,
             quarantine=settings.crash_quarantine,
             per_client=settings.client_concurrency or None,
             client_queue=settings.client_queue,
@@ -193,8 +197,10 @@ class SparqlRouter(APIRouter):
         return self._workdir
 
     def close(self) -> None:
-        """Stop the workers and remove their copy of the dataset."""
+        """Stop the workers (or close the backend's connections) and remove their copy of the dataset."""
         self.pool.close()
+        if self.backend is not None:
+            self.backend.close()
         shutil.rmtree(self._workdir, ignore_errors=True)
 
     # -- routes ----------------------------------------------------------------------------
@@ -249,6 +255,8 @@ class SparqlRouter(APIRouter):
 
     async def healthz(self) -> Response:
         """Liveness: the process answers; plus the dataset's size and version, and the workers."""
+        if self.backend is not None:
+            return await self._backend_health()
         ready = self.pool.ready
         self.metrics.workers_ready.set(ready)
         body = {
@@ -263,6 +271,25 @@ class SparqlRouter(APIRouter):
             },
         }
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+    async def _backend_health(self) -> Response:
+        """With --backend: ok when the store answers a query completely; 503 naming the store otherwise."""
+        assert self.backend is not None
+        problem = await self.backend.health()
+        body = {
+            "status": "ok" if problem is None else "backend unavailable",
+            "version": __version__,
+            "triples": self.triples,
+            "graphs": len(self.graph_sizes),
+            "backend": {
+                "url": self.backend.url,
+                "kind": self.backend.kind,
+                "status": "ok" if problem is None else "down",
+                **({"problem": problem} if problem else {}),
+            },
+            "queries": {"running": self._inflight, "concurrency": self.settings.concurrency},
+        }
+        return JSONResponse(body, status_code=200 if problem is None else 503)
 
     async def render_metrics(self) -> Response:
         """Prometheus text format."""
@@ -386,7 +413,14 @@ class SparqlRouter(APIRouter):
             )
         self._inflight += 1
         try:
-            answer = await self.pool.run(job, settings.timeout, settings.timeout, client)
+            if self.backend is not None:
+                answer = await self.backend.run(
+                    job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap
+                )
+                if answer.status == 504:
+                    self.metrics.timeouts.inc()
+            else:
+                answer = await self.pool.run(job, settings.timeout, settings.timeout, client)
         except QueryQuarantinedError as exc:
             self.metrics.rejections.labels("quarantined").inc()
             return error(
