@@ -113,6 +113,10 @@ def test_the_service_around_the_backend_is_the_same(front: dict[str, str]) -> No
     assert capped.status_code == 422 and "row cap" in capped.json()["message"]
     graph = ask(endpoint, "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 3", "application/n-triples")
     assert graph.status_code == 200 and graph.text.count("\n") == 3
+    relative = ask(endpoint, "CONSTRUCT { <s> <p> 1 } WHERE {}", "application/n-triples")
+    assert relative.status_code == 200 and f"<{endpoint.removesuffix('sparql')}s>" in relative.text
+    several = ask(endpoint, "SELECT * FROM <urn:a> FROM <urn:b> WHERE { ?s ?p ?o }")
+    assert several.status_code == 400 and "at most one default graph" in several.json()["message"]
     health = httpx.get(endpoint.replace("/sparql", "/healthz"), timeout=30).json()
     assert health["status"] == "ok" and health["backend"]["kind"] == "virtuoso"
 

@@ -9,6 +9,7 @@ writes it with the same serialisers as local answers. A partial answer is never 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import anyio
@@ -41,9 +42,10 @@ class Backend:
         named_graphs: Sequence[str] | None,
         media_type: str,
         row_cap: int,
+        base_iri: str | None = None,
     ) -> Answer:
         """Evaluate a query on the store (in a thread: the HTTP client blocks) and serialise it."""
-        job = (query, default_graph, named_graphs, media_type, row_cap)
+        job = (query, default_graph, named_graphs, media_type, row_cap, base_iri)
         return await anyio.to_thread.run_sync(self._run, *job, limiter=self.limiter)
 
     def _run(
@@ -53,7 +55,18 @@ class Backend:
         named_graphs: Sequence[str] | None,
         media_type: str,
         row_cap: int,
+        base_iri: str | None,
     ) -> Answer:
+        if default_graph is not None and len(set(default_graph)) > 1:
+            # Oxigraph evaluates several default graphs as a multiset union, not the RDF merge SPARQL asks
+            # for (the embedded engine merges them itself, QueryStore.merged): refuse rather than answer wrong.
+            return Answer(
+                400,
+                message="with a backend store, name at most one default graph (FROM or default-graph-uri): "
+                "the store would union several as a multiset, not merge them",
+            )
+        if base_iri and not re.match(r"\s*BASE\b", query, re.IGNORECASE):
+            query = f"BASE <{base_iri}>\n{query}"  # relative IRIs resolve against our endpoint, not the store's
         try:
             result = self.store.query(query, default_graph, named_graphs)
         except BackendError as exc:

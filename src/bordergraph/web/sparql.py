@@ -415,7 +415,7 @@ class SparqlRouter(APIRouter):
         try:
             if self.backend is not None:
                 answer = await self.backend.run(
-                    job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap
+                    job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap, job.base_iri
                 )
                 if answer.status == 504:
                     self.metrics.timeouts.inc()
