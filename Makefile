@@ -7,8 +7,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYDIRS := $(wildcard src tests bench)
 STAMP  := $(VENV)/.installed-stamp
+COGGED := README.md docs/records-registry.md docs/wikidata-links.md
 
-.PHONY: serve test build validate lint typecheck pytest clean dist snapshots
+.PHONY: serve test build validate lint typecheck pytest clean dist snapshots docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +29,16 @@ serve: build
 	$(BIN)/bordergraph serve --host 127.0.0.1 --port 8000
 
 # ruff, the import contracts of pyproject.toml ([tool.importlinter]; docs/design.md explains them),
-# and the README's generated parts (after changing a serve option: .venv/bin/cog -r README.md).
+# and the docs' generated parts (after changing a serve option or the records: make docs).
 lint: $(STAMP)
 	$(BIN)/ruff check $(PYDIRS)
 	$(BIN)/ruff format --check $(PYDIRS)
 	$(BIN)/lint-imports
-	$(BIN)/cog --check README.md
+	$(BIN)/cog --check $(COGGED)
+
+# Regenerate the docs' generated parts (cog blocks) from the code and the validated data.
+docs: $(STAMP)
+	$(BIN)/cog -r $(COGGED)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

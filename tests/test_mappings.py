@@ -21,6 +21,7 @@ from bordergraph.prefixes import expand
 from bordergraph.problems import LoadError
 
 WIKIDATA = "http://www.wikidata.org/entity/"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +191,11 @@ def test_links_command_reports_linked_and_unlinked_by_type(built: Built, paths: 
     assert done and len(people) - done, "people both linked and not linked"
     assert any(line.startswith("  bgr:cbsa (bg:GovernmentAgency, Canada Border Services Agency): ") for line in lines)
     assert "not searched yet (no entry" not in result.output
+
+
+def test_every_subject_label_is_the_records_label(built: Built, table) -> None:  # type: ignore[no-untyped-def]
+    """subject_label copies the record's one rdfs:label, so a relabelled record shows up here (the evidence stays)."""
+    for link in table.links:
+        rows = built.store.query(f"SELECT DISTINCT ?l WHERE {{ <{link.subject}> <{RDFS_LABEL}> ?l }}")
+        labels = {row["l"].value for row in rows}
+        assert labels == {link.subject_label}, f"{link.subject}: subject_label {link.subject_label!r}, record {labels}"

@@ -169,7 +169,7 @@ def test_the_guide_lists_the_steps_this_test_follows() -> None:
     assert SECTION in guide
     section = guide.split(SECTION, 1)[1].split("\n## ", 1)[0]
     steps = ["bordergraph add-source", "bg:quote", "bordergraph validate", "bordergraph links", "make snapshots"]
-    steps.append("make test")
+    steps += ["make docs", "make test"]
     positions = [section.find(step) for step in steps]
     assert all(p >= 0 for p in positions), dict(zip(steps, positions, strict=True))
     assert positions == sorted(positions), "the guide gives the steps in another order than this test"
@@ -236,7 +236,17 @@ def test_a_fictional_release_goes_through_the_recipe(tmp_path: Path) -> None:
         assert not old - new, f"{name}: rows disappeared: {sorted(old - new)}"
         for row in new - old:
             assert any(w in row for w in FICTIONAL_WORDS), f"{name}: a changed row not about the new release: {row}"
-    # 6. make test: the data-dependent tests pass on the copy, none of them edited
+    # 6. make docs: the generated parts of the docs were stale (the new actors and places change the
+    # counts of docs/wikidata-links.md); cog rewrites them from the copy's data, then they check clean
+    cogged = [str(root / "docs" / name) for name in ("records-registry.md", "wikidata-links.md")]
+    stale = _run([sys.executable, "-m", "cogapp", "--check", *cogged], root)
+    assert stale.returncode != 0, "the new release did not change the generated docs: " + stale.stdout
+    links_before = (root / "docs" / "wikidata-links.md").read_text(encoding="utf-8")
+    regenerated = _run([sys.executable, "-m", "cogapp", "-r", *cogged], root)
+    assert regenerated.returncode == 0, regenerated.stdout + regenerated.stderr
+    assert _run([sys.executable, "-m", "cogapp", "--check", *cogged], root).returncode == 0
+    assert (root / "docs" / "wikidata-links.md").read_text(encoding="utf-8") != links_before
+    # 7. make test: the data-dependent tests pass on the copy, none of them edited
     tests = _run([sys.executable, "-m", "pytest", *DATA_TESTS, "-q", "-x", "-p", "no:cacheprovider"], root)
     assert tests.returncode == 0, tests.stdout[-5000:] + tests.stderr[-3000:]
     assert SLUG in _run([sys.executable, "-m", "pytest", "tests/test_data.py", "--collect-only", "-q"], root).stdout

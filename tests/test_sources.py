@@ -62,7 +62,7 @@ def test_a_changed_byte_is_caught(paths: Paths, built: Built, tmp_path) -> None:
     """Regression guard for the archive rule: validation recomputes every checksum."""
     import shutil
 
-    from bordergraph.loader import load
+    from bordergraph.loader import LoadError, load
     from bordergraph.validate import validate
 
     copy = tmp_path / "root"
@@ -72,7 +72,13 @@ def test_a_changed_byte_is_caught(paths: Paths, built: Built, tmp_path) -> None:
     raw = bytearray(target.read_bytes())
     raw[200] = ord("X") if raw[200] != ord("X") else ord("Y")
     target.write_bytes(bytes(raw))
-    report = validate(load(Paths(copy)))
-    rules = {p.rule for p in report.problems}
-    assert "source-checksum" in rules, report.render()
-    assert any(p.record == str(URIRef(BGR["release-2017-goodale-kelly"])) for p in report.problems)
+    # quotes written as bg:quote cannot be placed in changed bytes, so the load stops there, with the
+    # checksum as the one root cause; hand-written annotations reach validate, which says the same
+    try:
+        problems = validate(load(Paths(copy))).problems
+    except LoadError as exc:
+        problems = exc.problems
+    rules = {p.rule for p in problems}
+    assert "source-checksum" in rules, "\n".join(map(str, problems))
+    assert any(p.record == str(URIRef(BGR["release-2017-goodale-kelly"])) for p in problems)
+    assert not {p for p in problems if p.rule == "quote-in-source"}, "each quote would repeat the root cause"

@@ -15,7 +15,21 @@ from typing import Any, NoReturn
 import click
 
 from bordergraph.build import Built, InvalidDataError, build
+from bordergraph.builddir import (
+    CURRENT,
+    DUMP,
+    SEARCH,
+    BuildDir,
+    BuildError,
+    current,
+    project_inputs,
+    publish,
+    validation_summary,
+    write_store,
+)
+from bordergraph.paths import find_paths
 from bordergraph.problems import LoadError
+from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
 from bordergraph.web.settings import Settings, split_iris
 
@@ -84,22 +98,50 @@ def validate(root: Path | None, data_files: tuple[Path, ...]) -> None:
     click.echo(built.report.render())
 
 
+def _publish(root: Path | None, out: Path) -> BuildDir:
+    """Validate, then publish a build into ``out`` (atomically), or exit with the report.
+
+    The build writes into the new build's own folder (its canonical dump and search index), then
+    the store is bulk-loaded there; only a complete, validated build becomes ``out/current``.
+    """
+    try:
+        inputs = project_inputs(find_paths(root).root)
+        prints = inputs.fingerprint()  # before loading: a file changed during the build makes the next start rebuild
+    except OSError as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
+
+    def fill(folder: Path) -> dict[str, Any]:
+        built = _build(root, dump_dir=folder)  # exits (and the folder is removed) when the data is invalid
+        click.echo(built.report.render(), err=True)
+        counts = write_store(folder, quads=built.store.store.quads_for_pattern(None, None, None, None))
+        return {**counts, "validation": validation_summary(built.report)}
+
+    try:
+        return publish(out, inputs, fill, prints=prints)
+    except BuildError as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
+    except OSError as exc:
+        _fail(f"error: cannot write the build to {out}: {exc.strerror or exc}", EXIT_ERROR)
+
+
 @main.command(name="build")
 @root_option
 @folder_option(
     "--out",
     default="build",
-    help="Folder for the validated dataset (N-Quads, one graph per source) and its search index.",
+    help="Folder of the builds: each is written beside the last one, then OUT/current points to it.",
 )
 def build_command(root: Path | None, out: Path) -> None:
-    """Validate, then write the canonical dump OUT/bordergraph.nq (byte-stable) and the search index OUT/search.sqlite.
+    """Validate, then write a build: the on-disk store, the canonical dump, the search index and a manifest.
 
-    Refuses invalid data.
+    The build is written beside the previous one and only then made current (OUT/current), so a
+    build that fails or is interrupted never replaces the last good one. Refuses invalid data (exit 1).
     """
-    built = _build(root, dump_dir=out)
-    click.echo(built.report.render())
-    click.echo(f"wrote {built.dump} ({len(built.store)} quads in {len(built.store.graph_names())} named graphs)")
-    click.echo(f"wrote {built.search} (the search index of /search, /list and the reconciliation service)")
+    made = _publish(root, out)
+    click.echo(
+        f"wrote build {made.id} to {made.path} ({made.manifest['triples']} triples in "
+        f"{len(made.graph_sizes)} named graphs: store/, {DUMP}, {SEARCH}, manifest.json); {out / CURRENT} points to it"
+    )
 
 
 def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -115,6 +157,15 @@ def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None
 
 @main.command()
 @root_option
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="BORDERGRAPH_BUILD_DIR",
+    show_envvar=True,
+    default=Path("build"),
+    show_default=True,
+    help="Folder of the builds (bordergraph build --out); BUILD_DIR/current is the last good one.",
+)
 @setting("host", "Interface to bind.")
 @setting("port", "TCP port.")
 @setting("public_url", "Public URL of the SPARQL endpoint: `sd:endpoint` in the service description "
@@ -124,11 +175,14 @@ def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None
          "with a message (never a truncated result); every answer carries `X-Bordergraph-Row-Cap` and "
          "`X-Bordergraph-Rows`.")  # fmt: skip
 @setting("body_cap", "Largest request body or query string, in bytes; above it: **413**.")
-@setting("concurrency", "Worker processes, i.e. queries evaluated at once (each holds a copy of the store).")
+@setting("concurrency", "Worker processes, i.e. queries evaluated at once (all read the build's one store on disk).")
 @setting("queue", "Queries that may wait for a worker; beyond: **503** with `Retry-After`.")
 @setting("rate", "Queries per minute per client address, `0` for none; above it: **429** with `Retry-After`.",
          type=float)  # fmt: skip
 @setting("burst", "Queries a client may send at once before `--rate` applies.")
+@setting("cache_bytes", "Bytes of recent answers kept in memory so that repeated queries skip the workers; `0`: none.")
+@setting("cache_max_age", "Seconds clients and proxies may reuse an answer (`Cache-Control: max-age`); then its "
+         "`ETag` revalidates it (**304**).")  # fmt: skip
 @setting("client_concurrency", "Workers one client address may hold at once; `0`: all but one, so one client "
          "flooding slow queries always leaves a worker for the others (a free worker goes to the waiting client "
          "holding fewest).")  # fmt: skip
@@ -147,24 +201,55 @@ def setting(name: str, help: str, **kwargs: Any) -> Callable[[Callable[..., None
          type=click.Choice(["oxigraph", "virtuoso", "generic"]))  # fmt: skip
 @setting("service_allow", "SPARQL endpoint IRIs that `SERVICE` may call (repeat the flag; the variable takes IRIs "
          "separated by spaces); none: `SERVICE` is refused.", multiple=True)  # fmt: skip
-def serve(root: Path | None, service_allow: tuple[str, ...], **options: Any) -> None:
-    """Validate the dataset and serve it over SPARQL (Oxigraph engine); refuses invalid data."""
+def serve(root: Path | None, build_dir: Path, service_allow: tuple[str, ...], **options: Any) -> None:
+    """Serve the last good build over SPARQL (Oxigraph engine), building it first if an input changed.
+
+    When BUILD_DIR/current was built from exactly today's files and tools (its manifest says so), it
+    is served without validating again; otherwise the data is validated and a new build written
+    first. Data that does not validate is never served (exit 1).
+    """
     import uvicorn
 
-    from bordergraph.web.app import create_app
+    from bordergraph.web.worker import start_fork_server
 
     try:
         settings = Settings(**options, service_allow=tuple(iri for v in service_allow for iri in split_iris(v)))
     except ValueError as exc:
         _fail(f"error: {exc}", EXIT_ERROR)
-    with tempfile.TemporaryDirectory(prefix="bordergraph-dump-") as tmp:
-        built = _build(root, dump_dir=Path(tmp))
-        assert built.dump is not None
-        click.echo(built.report.render(), err=True)
-        # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-        app = create_app(built.store, built.paths, built.dump, settings, search_index=built.search)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    try:
+        paths = find_paths(root)
+        found = current(build_dir)
+        reason = found.mismatch(project_inputs(paths.root)) if found else f"no validated build in {build_dir}"
+    except OSError as exc:
+        _fail(f"error: {exc}", EXIT_ERROR)
+    if found is not None and reason is None:
+        click.echo(
+            f"serving build {found.id} ({found.path}, validated {found.manifest['created']}): "
+            "inputs and tools unchanged, not validated again",
+            err=True,
+        )
+    else:
+        click.echo(f"building first: {reason}", err=True)
+        found = _publish(root, build_dir)
+        click.echo(f"serving build {found.id} ({found.path})", err=True)
+    dump = found.dump_path
+    if dump is None:
+        _fail(f"error: the build {found.path} has no {DUMP}: run bordergraph build", EXIT_ERROR)
+    start_fork_server()  # the query workers' imports run while the app's do
+    # One line per query on stderr (logger bordergraph.access), next to uvicorn's own log.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from bordergraph.web.app import create_app
+
+    search = found.path / SEARCH
+    app = create_app(
+        QueryStore(found.open_store()),
+        paths,
+        dump,
+        settings,
+        search_index=search if search.is_file() else None,
+        build=found,
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
 def settings_table() -> str:
@@ -172,7 +257,7 @@ def settings_table() -> str:
     rows = ["| flag | variable | default | what |", "|---|---|---|---|"]
     defaults = Settings()
     for param in serve.params:
-        if not isinstance(param, click.Option) or param.name == "root":
+        if not isinstance(param, click.Option) or param.name in ("root", "build_dir"):
             continue
         default = getattr(defaults, str(param.name))
         if isinstance(default, float) and default.is_integer():
@@ -359,6 +444,15 @@ def draft_command(root: Path | None, file: Path, out: Path | None, issued: Any, 
 
 @main.command(name="publish")
 @root_option
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="BORDERGRAPH_BUILD_DIR",
+    show_envvar=True,
+    default=Path("build"),
+    show_default=True,
+    help="Folder of the builds; BUILD_DIR/current, the last good one, is published (built first if stale).",
+)
 @click.option("--to", "gsp_url", required=True, help="The store's Graph Store Protocol endpoint "
               "(Oxigraph: http://HOST:PORT/store; Virtuoso: http://HOST:PORT/sparql-graph-crud-auth).")  # fmt: skip
 @click.option(
@@ -377,12 +471,13 @@ def draft_command(root: Path | None, file: Path, out: Path | None, issued: Any, 
     "dump",
     type=click.Path(exists=True, path_type=Path),
     default=None,
-    help="Publish this export folder (bordergraph.nq + bordergraph.nt) or N-Quads file (named graphs "
-    "and their merge as the default graph) instead of validating and dumping the data now.",
+    help="Publish this build or export folder (its bordergraph.nq) or N-Quads file (named graphs, "
+    "optionally their merge as the default graph) instead of the last good build.",
 )
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds each request to the store may take.")
 def publish_command(
     root: Path | None,
+    build_dir: Path,
     gsp_url: str,
     store_kind: str,
     user: str | None,
@@ -406,19 +501,21 @@ def publish_command(
     try:
         with tempfile.TemporaryDirectory(prefix="bordergraph-publish-") as tmp:
             scratch = Path(tmp)
-            if dump is None:
-                from bordergraph.export.dumps import write_sorted_ntriples
-
-                built = _build(root, dump_dir=scratch)
-                assert built.dump is not None
-                click.echo(built.report.render(), err=True)
-                nquads, merge = built.dump, scratch / "bordergraph.nt"
-                write_sorted_ntriples(built.store, merge, scratch)
+            if dump is None:  # the last good build, made first if an input changed (as serve does)
+                found = current(build_dir)
+                reason = found.mismatch(project_inputs(find_paths(root).root)) if found else "no build yet"
+                if found is None or reason is not None:
+                    click.echo(f"building first: {reason}", err=True)
+                    found = _publish(root, build_dir)
+                if found.dump_path is None:
+                    _fail(f"error: the build {found.path} has no {DUMP}: run bordergraph build", EXIT_ERROR)
+                click.echo(f"publishing build {found.id} ({found.path})", err=True)
+                nquads, merge = found.dump_path, None
             elif dump.is_dir():
                 nquads, merge = dump / "bordergraph.nq", dump / "bordergraph.nt"
-                if not nquads.exists() or not merge.exists():
-                    _fail(f"error: {dump} lacks bordergraph.nq or bordergraph.nt (write it with bordergraph export)",
-                          EXIT_ERROR)  # fmt: skip
+                if not nquads.exists():
+                    _fail(f"error: {dump} has no bordergraph.nq (a build or export folder has one)", EXIT_ERROR)
+                merge = merge if merge.exists() else None
             else:
                 nquads, merge = dump, None
             prepared_dir = scratch / "prepared"

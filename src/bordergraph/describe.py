@@ -15,7 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from bordergraph.prefixes import BASE, PREFIXES, RDF_TYPE
+from bordergraph.prefixes import BASE, PREFIXES, RDF_TYPE, compact
 from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
 
@@ -367,3 +367,87 @@ def schema_org(store: QueryStore, site: str, endpoint: str) -> dict[str, Any]:
         "subjectOf": {"@type": "WebAPI", "name": "bordergraph SPARQL endpoint", "url": endpoint},
     }
     return {key: value for key, value in description.items() if value is not None}
+
+
+# Records typed in more than one source graph (a graph that mentions a record types it itself,
+# docs/curation.md), with each graph's rdfs:label and skos:altLabel of it.
+_SHARED_RECORDS = """
+PREFIX bg: <https://w3id.org/bordergraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?record ?graph ?type ?label ?alt WHERE {
+  { SELECT ?record WHERE {
+      ?source bg:sourceGraph ?g . GRAPH ?g { ?record a ?t }
+      FILTER(STRSTARTS(STR(?record), "%(id)s"))
+    } GROUP BY ?record HAVING (COUNT(DISTINCT ?g) > 1) }
+  ?source bg:sourceGraph ?graph .
+  GRAPH ?graph {
+    ?record a ?type .
+    OPTIONAL { ?record rdfs:label ?label }
+    OPTIONAL { ?record skos:altLabel ?alt }
+  }
+}
+"""
+
+
+@dataclass(frozen=True)
+class SharedRecord:
+    """A record that more than one source graph types and labels, as each graph gives it."""
+
+    slug: str
+    #: Source graph (local name) → (its rdfs:label values, its skos:altLabel values), both sorted.
+    names: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+    #: Every class any of those graphs gives it, compacted (``foaf:Person``, ``bg:Agreement``).
+    classes: tuple[str, ...]
+
+
+def shared_records(store: QueryStore) -> list[SharedRecord]:
+    """Every ``bgr:`` record typed in more than one source graph, by slug, read from the validated store."""
+    ids, graphs = PREFIXES["bgr"], PREFIXES["bgg"]
+    labels: dict[str, dict[str, tuple[set[str], set[str]]]] = {}
+    classes: dict[str, set[str]] = {}
+    for row in store.query(_SHARED_RECORDS % {"id": ids}):
+        slug = row["record"].value.removeprefix(ids)
+        graph = row["graph"].value.removeprefix(graphs)
+        given, alts = labels.setdefault(slug, {}).setdefault(graph, (set(), set()))
+        if row["label"] is not None:
+            given.add(row["label"].value)
+        if row["alt"] is not None:
+            alts.add(row["alt"].value)
+        classes.setdefault(slug, set()).add(compact(row["type"].value))
+    return [
+        SharedRecord(
+            slug,
+            {g: (tuple(sorted(given)), tuple(sorted(alts))) for g, (given, alts) in sorted(labels[slug].items())},
+            tuple(sorted(classes[slug])),
+        )
+        for slug in sorted(labels)
+    ]
+
+
+def _names_cell(names: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]) -> str:
+    """What each graph calls a record: graphs that name it alike are grouped, and named when they differ."""
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for graph, named in names.items():
+        groups.setdefault(named, []).append(graph)
+    parts = []
+    for (given, alts), in_graphs in groups.items():
+        text = " / ".join(given) if given else "no `rdfs:label`"
+        if alts:
+            text += " (also " + ", ".join(f'"{alt}"' for alt in alts) + ")"
+        if len(groups) > 1:
+            text += " in " + ", ".join(f"`{g}`" for g in in_graphs)
+        parts.append(text)
+    return "; ".join(parts).replace("|", "\\|")
+
+
+def shared_records_table(store: QueryStore) -> str:
+    """The table of docs/records-registry.md: slug, source graphs, names as each graph gives them, classes."""
+    rows = [
+        "| slug | source graphs | label (and `skos:altLabel`) as each graph gives it | class |",
+        "|---|---|---|---|",
+    ]
+    for record in shared_records(store):
+        graphs = ", ".join(f"`{g}`" for g in record.names)
+        rows.append(f"| `{record.slug}` | {graphs} | {_names_cell(record.names)} | {', '.join(record.classes)} |")
+    return "\n".join(rows)

@@ -81,3 +81,21 @@ def render_link_health(statuses: list[LinkStatus]) -> str:
         lines += ["", "Not linked:"]
         lines += [f"  {compact(s.record)} ({s.type}, {s.label}): {s.reason}" for s in unlinked]
     return "\n".join(lines)
+
+
+def link_summary(statuses: list[LinkStatus]) -> str:
+    """One sentence of counts for docs/wikidata-links.md (cog writes it there; ``tests/test_docs.py`` checks it)."""
+    linked = sum(1 for s in statuses if s.item)
+    missing = sum(
+        1 for s in statuses if not s.item and s.reason.endswith(f"(no entry in data/mappings/{NOT_LINKED_FILE})")
+    )
+    unsearched = sum(1 for s in statuses if not s.item and s.reason.startswith("not searched yet")) - missing
+    text = (
+        f"{linked} of {len(statuses)} people, organisations, posts and places have a link; "
+        f"{len(statuses) - linked - missing} have none, with the reason in `data/mappings/{NOT_LINKED_FILE}`"
+    )
+    if unsearched:
+        text += f" ({unsearched} of them not searched yet)"
+    if missing:
+        text += f"; {missing} have neither a link nor a reason (`bordergraph links` names them)"
+    return text + "."

@@ -6,8 +6,13 @@ wins), so every module writes ``bgr:cbp`` the same way.
 
 from __future__ import annotations
 
-import curies
+from functools import cache
+from typing import TYPE_CHECKING
+
 from rdflib import Dataset, Graph, Namespace
+
+if TYPE_CHECKING:
+    import curies
 
 BASE = "https://w3id.org/bordergraph/"
 
@@ -51,12 +56,22 @@ SOURCES_GRAPH = BGG["sources"]
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 
-CONVERTER = curies.Converter.from_prefix_map(PREFIXES)
+
+@cache
+def converter() -> curies.Converter:
+    """The one ``curies`` converter, made on first use.
+
+    curies brings pydantic (about a second and 10 MB), which the query workers, importing this
+    module through the answer writers, never need.
+    """
+    import curies
+
+    return curies.Converter.from_prefix_map(PREFIXES)
 
 
 def curie(iri: str) -> str | None:
     """``bg:Meeting`` for an IRI inside a project namespace (with a local part), else None."""
-    short = CONVERTER.compress(iri)
+    short = converter().compress(iri)
     return short if short is not None and not short.endswith(":") else None
 
 
@@ -67,7 +82,7 @@ def compact(iri: str) -> str:
 
 def expand(ref: str) -> str:
     """``bgr:cbp`` → its IRI; anything without a known prefix is returned unchanged."""
-    return CONVERTER.expand(ref, passthrough=True) if ":" in ref else ref
+    return converter().expand(ref, passthrough=True) if ":" in ref else ref
 
 
 def bind(graph: Graph | Dataset) -> None:

@@ -30,6 +30,7 @@ expansion of the old one. It can be run again on whatever the records files hold
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import sys
 from collections import defaultdict
@@ -147,6 +148,7 @@ class Sources:
     of_graph: dict[URIRef, URIRef] = field(default_factory=dict)
     text: dict[URIRef, str | None] = field(default_factory=dict)
     path: dict[URIRef, str] = field(default_factory=dict)
+    changed: dict[URIRef, str] = field(default_factory=dict)  # source → why its bytes are not the recorded ones
 
     @classmethod
     def read(cls, sources_graph: Graph, paths: Paths) -> Sources:
@@ -160,9 +162,17 @@ class Sources:
                 continue
             found.path[source] = str(local)
             try:
-                found.text[source] = (paths.root / str(local)).read_bytes().decode("utf-8")
+                raw = (paths.root / str(local)).read_bytes()
+                found.text[source] = raw.decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 found.text[source] = None  # validate reports the missing or undecodable file
+                continue
+            expected, actual = str(sources_graph.value(source, BG.sha256) or ""), hashlib.sha256(raw).hexdigest()
+            if expected and actual != expected:
+                found.changed[source] = (
+                    f"{local} has sha256 {actual}, the record says {expected}: the archive must stay byte for "
+                    "byte as published (restore the file, or fix bg:sha256 if the record is wrong)"
+                )
         return found
 
 
@@ -337,6 +347,10 @@ def expand(
             )
         ]
     text = sources.text.get(source) if source is not None else None
+    if specs and source in sources.changed:  # the root cause, once: not every quote of the changed file
+        assert source is not None
+        why = f"{sources.changed[source]}; its {len(specs)} quote(s) cannot be placed until then"
+        return [Problem("source-checksum", "data/sources.trig", str(source), why)]
     if specs and text is None:
         return [
             Problem(

@@ -1,18 +1,23 @@
 """Prepare a build for publishing: the named graphs as N-Triples ranges on disk, the merge, their checksum.
 
-The input is bordergraph's canonical dump (``bordergraph.nq``, named graphs sorted by graph, and
-``bordergraph.nt``, their RDF merge, as ``bordergraph export`` writes them), or any N-Quads file whose
-named graphs each come in one block and whose default graph holds the merge. Everything is streamed:
+The input is bordergraph's canonical dump (``bordergraph.nq``, named graphs sorted by graph, as the
+build writes it; with ``bordergraph.nt``, their RDF merge, as ``bordergraph export`` writes it, or
+else the merge is computed here), or any N-Quads file whose named graphs each come in one block and
+whose default graph holds the merge. Everything is streamed:
 memory stays flat whatever the size, and what is uploaded later is read back from these files.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
+
+from bordergraph.export.dumps import _external_sort  # the dumps' on-disk sort, reused
 
 
 class PrepareError(Exception):
@@ -134,12 +139,27 @@ def prepare(nquads: Path, merge: Path | None, folder: Path) -> Prepared:
     except SyntaxError as exc:
         raise PrepareError(f"the dump does not parse: {exc}") from exc
     if merge is None and not default_lines:
-        raise PrepareError(
-            f"{nquads} has no default graph and no merge was given: pass the export folder "
-            "(bordergraph.nq and bordergraph.nt, as `bordergraph export` writes them)"
-        )
+        _merge_of(prepared, digest)
     if not prepared.graphs:
         raise PrepareError(f"{nquads} holds no named graph: nothing to publish")
     prepared.merge_triples = prepared.checksum.triples
     prepared.version = digest.hexdigest()[:16]
     return prepared
+
+
+def _merge_of(prepared: Prepared, digest: Any) -> None:
+    """The RDF merge of the named graphs, into merge.nt: their triples, sorted on disk, duplicates dropped.
+
+    Line equality is triple equality here: the canonical dump's blank node labels are the dataset's.
+    """
+    with (
+        tempfile.TemporaryDirectory(prefix="merge-", dir=prepared.folder) as tmp,
+        prepared.named.open(encoding="utf-8") as named,
+        prepared.merge.open("wb") as merged,
+    ):
+        for line in _external_sort((line.rstrip("\n") for line in named), Path(tmp)):
+            data = (line + "\n").encode()
+            merged.write(data)
+            digest.update(b"D" + data)
+    for triple in ox.parse(path=prepared.merge, format=ox.RdfFormat.N_TRIPLES):
+        prepared.checksum.add(triple)

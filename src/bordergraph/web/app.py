@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from bordergraph.builddir import BuildDir
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
 from bordergraph.search import SearchIndex, build_index
@@ -31,18 +32,21 @@ def create_app(
     settings: Settings | None = None,
     public_url: str | None = None,
     search_index: Path | None = None,
+    build: BuildDir | None = None,
 ) -> FastAPI:
     """Build the web app for a validated store, its checkout's paths and its canonical dump.
 
     ``dump`` is the build's ``bordergraph.nq`` (``build(dump_dir=...)``), served as the download.
     ``search_index`` is the build's search index (``search.sqlite`` beside the dump); without one
-    it is built from the store beside the workers' copy of the dataset and removed with it.
+    it is built from the store in a scratch folder at start-up and removed with it.
+    ``build`` is the build directory whose store the workers open read-only (``store`` is that store,
+    opened read-only too); without it, ``store`` is first written to a temporary build directory.
     ``public_url`` overrides the settings'.
     """
     settings = settings or Settings()
     if public_url:
         settings = replace(settings, public_url=public_url)
-    sparql = SparqlRouter(store, paths, settings)
+    sparql = SparqlRouter(store, paths, settings, build)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -42,6 +42,12 @@ class Metrics:
         self.worker_deaths = Counter(
             "bordergraph_worker_deaths", "Query workers that died while evaluating.", registry=self.registry
         )
+        self.cache = Counter(
+            "bordergraph_answer_cache",
+            "Queries answered from the in-process cache (hit), by a worker (miss), or 304 (not_modified).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.workers_ready = Gauge(
             "bordergraph_workers_ready", "Query workers waiting for work.", registry=self.registry
         )

@@ -35,6 +35,7 @@ from bordergraph.search import MAX_LIMIT as SEARCH_MAX
 from bordergraph.search import SearchIndex
 from bordergraph.version import __version__
 from bordergraph.web.errors import error
+from bordergraph.web.lazy import lazy
 
 RECONCILE_PATH = "/reconcile"
 ID_SPACE = PREFIXES["bgr"]
@@ -383,7 +384,7 @@ def _cursor(value: str | None) -> int:
 
 def reconcile_router(store: QueryStore, search: SearchIndex) -> APIRouter:
     """The router: mount it with ``app.include_router(reconcile_router(store, search_index))``."""
-    reconciler = Reconciler(Index(store), search)
+    reconciler = lazy(lambda: Reconciler(Index(store), search))  # the index scans the store: made on first use
     router = APIRouter(prefix=RECONCILE_PATH, tags=["reconciliation"])
 
     def base_of(request: Request) -> str:

@@ -38,6 +38,10 @@ class Settings:
     burst: int = 60
     #: SPARQL endpoints that SERVICE may call; empty: SERVICE is refused.
     service_allow: tuple[str, ...] = field(default_factory=tuple)
+    #: Bytes of recent answers kept in memory, so repeated queries skip the workers (0: none).
+    cache_bytes: int = 64 * 1024 * 1024
+    #: Seconds a client or proxy may reuse an answer without asking (Cache-Control max-age).
+    cache_max_age: int = 300
     #: Deepest nesting of {, ( and [ accepted (deeper queries overflow the engine's parser).
     max_depth: int = 64
     #: Safety factor between the engine's measured crash points (operator and pattern chains, see
@@ -73,6 +77,8 @@ class Settings:
             for name, value in (
                 ("queue", self.queue),
                 ("rate", self.rate),
+                ("cache_bytes", self.cache_bytes),
+                ("cache_max_age", self.cache_max_age),
                 ("crash_quarantine", self.crash_quarantine),
                 ("client_concurrency", self.client_concurrency),
                 ("client_queue", self.client_queue),

@@ -45,6 +45,7 @@ from bordergraph.search import SearchIndex
 from bordergraph.version import __version__
 from bordergraph.web.conneg import DOCUMENT_TYPES, GRAPH_FORMATS, HTML, negotiate
 from bordergraph.web.errors import not_acceptable
+from bordergraph.web.lazy import lazy
 from bordergraph.web.ui import COUNTRY_COLOURS, KIND_COLOURS, LIST_PATH, STATIC, TEMPLATES, local_href, query_link
 from bordergraph.web.viewmodel import EXACT_MATCH, SiteData, Source, Term, Urls
 
@@ -418,7 +419,7 @@ def mount_site(
     app: FastAPI, store: QueryStore, paths: Paths, dump: Path, public_url: str | None, search: SearchIndex
 ) -> Site:
     """Add the site's routes, its static files and its HTML 404 page to the app (``search``: the home page's counts)."""
-    site = Site(store, paths, dump, public_url, search)
+    site = lazy(lambda: Site(store, paths, dump, public_url, search))  # scans the store: made on the first page
     app.include_router(site_router(site))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

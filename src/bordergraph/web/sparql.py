@@ -15,7 +15,9 @@ import logging
 import shutil
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
@@ -25,10 +27,13 @@ from fastapi.responses import JSONResponse
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DC
 
+from bordergraph.builddir import BuildDir, Inputs, publish, write_store
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
+from bordergraph.web.answer import Answer
 from bordergraph.web.backend import Backend
+from bordergraph.web.cache import AnswerCache, etag, not_modified
 from bordergraph.web.conneg import (
     ALIASES,
     GRAPH_ANSWERS,
@@ -62,7 +67,9 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 VOID_TRIPLES = URIRef("http://rdfs.org/ns/void#triples")
 ALLOW = "GET, POST, HEAD, OPTIONS"
 #: Headers a browser client may read on a cross-origin answer.
-EXPOSED_HEADERS = ["Retry-After", "X-Bordergraph-Row-Cap", "X-Bordergraph-Rows"]
+EXPOSED_HEADERS = ["Retry-After", "X-Bordergraph-Row-Cap", "X-Bordergraph-Rows", "X-Bordergraph-Cache", "ETag"]
+#: What the manifest says of a build written from a store given in memory (validated by the caller).
+IN_MEMORY = {"ok": True, "note": "written at start-up from a store the caller validated (Python API or tests)"}
 TITLE = "bordergraph SPARQL endpoint"
 DESCRIPTION = (
     "Canada–United States border-security cooperation, from public press releases, with a "
@@ -123,6 +130,20 @@ def service_description(endpoint: str, default_size: int, graph_sizes: dict[str,
     return sd
 
 
+class _Answered(Response):
+    """A 200 answer from a worker or the cache; it keeps the ``Answer`` so that it can be cached."""
+
+    def __init__(self, job: Job, answer: Answer, headers: dict[str, str]) -> None:
+        headers = {**headers, "Vary": "Accept", "X-Bordergraph-Row-Cap": str(job.row_cap)}
+        headers["X-Bordergraph-Rows"] = str(answer.rows)
+        super().__init__(answer.body, media_type=answer.media_type, headers=headers)
+        self.answer = answer
+
+
+def _copy_store(store: QueryStore, folder: Path) -> dict[str, Any]:
+    return write_store(folder, quads=store.store.quads_for_pattern(None, None, None, None))
+
+
 class SparqlRouter(APIRouter):
     """The SPARQL 1.1 Protocol (query, read-only Graph Store), answered by Oxigraph workers or a backend store.
 
@@ -131,7 +152,7 @@ class SparqlRouter(APIRouter):
     and stop them with ``close`` (``create_app``'s lifespan does both).
     """
 
-    def __init__(self, store: QueryStore, paths: Paths, settings: Settings) -> None:
+    def __init__(self, store: QueryStore, paths: Paths, settings: Settings, build: BuildDir | None = None) -> None:
         super().__init__()
         self.store = store
         self.paths = paths
@@ -140,8 +161,14 @@ class SparqlRouter(APIRouter):
         self.description = DESCRIPTION
         self.metrics = Metrics()
         self.rate_limiter = RateLimiter(settings.rate, settings.burst)
-        self.graph_sizes = store.graph_sizes()
-        self.default_size = store.default_size
+        self._workdir = Path(tempfile.mkdtemp(prefix="bordergraph-"))
+        if build is None:  # a store in memory (tests, the Python API): write it where the workers can open it
+            build = publish(self._workdir / "builds", Inputs(self._workdir, ()), partial(_copy_store, store), IN_MEMORY)
+        self.build = build
+        self._held = build.hold()  # older builds are pruned unless a server still holds them
+        self.graph_sizes = build.graph_sizes  # counted when the build was written: no scan at start-up
+        self.default_size = build.default_size
+        self.cache = AnswerCache(settings.cache_bytes)
         self.triples = sum(self.graph_sizes.values())
         self.service_description = service_description(
             settings.public_url or "http://127.0.0.1:8000/sparql",
@@ -158,14 +185,10 @@ class SparqlRouter(APIRouter):
             self.add_api_route(path, self.sparql_write, methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
         self.add_api_route("/healthz", self.healthz, methods=["GET", "HEAD"], tags=["operations"])
         self.add_api_route("/metrics", self.render_metrics, methods=["GET"], tags=["operations"])
-        self._workdir = Path(tempfile.mkdtemp(prefix="bordergraph-"))
-        #: With --backend a remote store evaluates the queries: no local workers, no copy of the dataset.
+        #: With --backend a remote store evaluates the queries: no local workers (an empty pool).
         self.backend = Backend(settings) if settings.backend else None
-        if self.backend is None:
-            nquads = self._workdir / "dataset.nq"
-            store.dump(nquads)
         self.pool = WorkerPool(
-            self._workdir / "dataset.nq",
+            build.store_path,
             settings.concurrency if self.backend is None else 0,
             quarantine=settings.crash_quarantine,
             per_client=settings.client_concurrency or None,
@@ -193,14 +216,15 @@ class SparqlRouter(APIRouter):
 
     @property
     def workdir(self) -> Path:
-        """The folder of the workers' dump; removed by ``close`` (the search index is built beside it)."""
+        """A scratch folder removed by ``close`` (a search index made at start-up is built there)."""
         return self._workdir
 
     def close(self) -> None:
-        """Stop the workers (or close the backend's connections) and remove their copy of the dataset."""
+        """Stop the workers (or close the backend's connections), and remove the scratch folder."""
         self.pool.close()
         if self.backend is not None:
             self.backend.close()
+        self._held.close()
         shutil.rmtree(self._workdir, ignore_errors=True)
 
     # -- routes ----------------------------------------------------------------------------
@@ -262,6 +286,7 @@ class SparqlRouter(APIRouter):
         body = {
             "status": "ok" if ready or self._inflight else "starting",
             "version": __version__,
+            "build": self.build.id,
             "triples": self.triples,
             "graphs": len(self.graph_sizes),
             "workers": {
@@ -392,7 +417,7 @@ class SparqlRouter(APIRouter):
                 canonical = [m for m in offered if m not in ALIASES]
                 return error(406, f"cannot answer a {form or 'query'} in {accept}; offered: {', '.join(canonical)}")
             job = Job(query, default_graph, named_graphs, media, self.settings.row_cap, base_iri)
-            response = await self._evaluate(job, client)
+            response = await self._answer(request, job, client)
             status = response.status_code
             rows = int(response.headers.get("x-bordergraph-rows", 0))
             return response
@@ -401,6 +426,36 @@ class SparqlRouter(APIRouter):
             log_query(
                 query=query, form=form, method=request.method, client=client, status=status, rows=rows, started=started
             )
+
+    async def _answer(self, request: Request, job: Job, client: str) -> Response:
+        """An answer from the HTTP caches when the request allows it, else from a worker.
+
+        The ETag is known before evaluation (build id + request), so ``If-None-Match`` is answered
+        304 without a worker, and a repeated query is answered from the in-process cache.
+        """
+        if self.backend is not None:
+            # Not cached: the ETag names the front end's build, and the store can be republished under it.
+            return await self._evaluate(job, client)
+        key = (job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap, job.base_iri)
+        tag = etag(self.build.id, key)
+        cache_headers = {
+            "ETag": tag,
+            "Cache-Control": f"public, max-age={self.settings.cache_max_age}",
+            "Vary": "Accept",
+        }
+        if not_modified(request.headers.get("if-none-match"), tag):
+            self.metrics.cache.labels("not_modified").inc()
+            return Response(status_code=304, headers=cache_headers)
+        kept = self.cache.get(key)
+        if isinstance(kept, Answer):
+            self.metrics.cache.labels("hit").inc()
+            return _Answered(job, kept, {**cache_headers, "X-Bordergraph-Cache": "hit"})
+        self.metrics.cache.labels("miss").inc()
+        response = await self._evaluate(job, client)
+        if isinstance(response, _Answered):
+            self.cache.put(key, response.answer, len(response.answer.body))
+            response.headers.update({**cache_headers, "X-Bordergraph-Cache": "miss"})
+        return response
 
     async def _evaluate(self, job: Job, client: str) -> Response:
         settings = self.settings
@@ -466,8 +521,7 @@ class SparqlRouter(APIRouter):
             if answer.status == 422:
                 self.metrics.rejections.labels("row_cap").inc()
             return error(answer.status, answer.message, headers)
-        headers["X-Bordergraph-Rows"] = str(answer.rows)
-        return Response(answer.body, media_type=answer.media_type, headers=headers)
+        return _Answered(job, answer, headers)
 
     async def _graph_store(self, request: Request, graphs: list[str], wants_default: bool) -> Response:
         """Graph Store Protocol, read side: ``?graph=IRI`` or ``?default`` in the negotiated RDF format."""
