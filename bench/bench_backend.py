@@ -140,7 +140,8 @@ def main() -> None:
                 port = free_port()
                 front = subprocess.Popen(
                     [sys.executable, "-m", "bordergraph", "serve", "--port", str(port), "--rate", "0",
-                     "--backend", store.query_url, "--backend-kind", kind, "--timeout", "60"],
+                     "--backend", store.query_url, "--backend-kind", kind, "--timeout", "60",
+                     "--build-dir", str(Path(tmp) / "build")],
                     env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )  # fmt: skip
                 try:

@@ -174,15 +174,14 @@ def test_a_cut_off_answer_is_never_relayed(serve: Serve, built: Built, tmp_path:
 # -- scale-out: two serve processes behind haproxy ------------------------------------------------
 
 
+ENV = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
 def start_serve(backend: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    """``bordergraph serve --backend`` over the one build in ``folder/build`` (made before, once)."""
     log = (folder / f"serve-{port}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bordergraph", "serve", "--port", str(port), "--backend", backend, "--rate", "0"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    args = ["serve", "--port", str(port), "--backend", backend, "--rate", "0", "--build-dir", str(folder / "build")]
+    return subprocess.Popen([sys.executable, "-m", "bordergraph", *args], env=ENV, stdout=log, stderr=subprocess.STDOUT)
 
 
 HAPROXY_CFG = """\
@@ -209,6 +208,8 @@ backend fronts
 @pytest.mark.skipif(HAPROXY is None, reason="needs haproxy: .ci/run installs it")
 def test_two_fronts_behind_haproxy_answer_alike_and_survive_one_killed(oxigraph_store: Store, tmp_path: Path) -> None:
     a, b, lb = free_port(), free_port(), free_port()
+    built = [sys.executable, "-m", "bordergraph", "build", "--out", str(tmp_path / "build")]
+    subprocess.run(built, env=ENV, check=True, capture_output=True, timeout=300)  # one build, several fronts
     fronts = [start_serve(oxigraph_store.query_url, port, tmp_path) for port in (a, b)]
     (tmp_path / "haproxy.cfg").write_text(HAPROXY_CFG.format(port=lb, a=a, b=b), encoding="utf-8")
     assert HAPROXY is not None
