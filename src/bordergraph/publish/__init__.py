@@ -205,7 +205,7 @@ class Publisher:
     ) -> None:
         """PUT a streamed body with its Content-Length (Virtuoso ignores chunked bodies and says 201)."""
         target = url or self.gsp_url
-        headers = {"Content-Type": content_type, "Content-Length": str(length), "Connection": "close"}
+        headers = {"Content-Type": content_type, "Content-Length": str(length)}
         if self.http.auth is not None:
             # HTTP Digest answers the first request with a challenge, and a streamed body cannot be
             # sent twice: get the challenge with a body-less request, so the PUT carries the answer.
