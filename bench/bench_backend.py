@@ -126,8 +126,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="N-Quads from bench/generate.py")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--stores", default="oxigraph,virtuoso")
+    parser.add_argument("--publish-only", action="store_true", help="measure publishing only (larger data)")
     args = parser.parse_args()
-    queries = mix(subjects(args.data, 10))
+    queries = [] if args.publish_only else mix(subjects(args.data, 10))
     print(f"data: {args.data} ({args.data.stat().st_size / 1e6:.1f} MB); mix: {len(queries)} queries")
     for kind in args.stores.split(","):
         with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as tmp:
@@ -137,6 +138,8 @@ def main() -> None:
                 again, rss2, line2 = publish(store, args.data)
                 print(f"\n{kind}: publish {seconds:.1f} s, peak RSS {rss:.0f} MB ({line})")
                 print(f"{kind}: publish again {again:.1f} s, peak RSS {rss2:.0f} MB ({line2})")
+                if args.publish_only:
+                    continue
                 port = free_port()
                 front = subprocess.Popen(
                     [sys.executable, "-m", "bordergraph", "serve", "--port", str(port), "--rate", "0",
