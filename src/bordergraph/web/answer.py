@@ -62,8 +62,26 @@ def evaluate(
             )
         else:
             result = store.query(sparql, default_graph, named_graphs, base_iri)
-        if isinstance(result, ox.QueryTriples):
-            counter = _Counter(result, row_cap)
+        return render(result, media_type, row_cap)
+    except SyntaxError as exc:
+        return Answer(400, message=f"query syntax error: {exc}")
+    except OSError as exc:  # in-memory stores do not do I/O: this is a SERVICE call that failed
+        return Answer(502, message=f"a SERVICE call failed: {exc}")
+    except Exception as exc:
+        log.exception("query failed: %s", sparql)
+        return Answer(500, message=f"the query could not be evaluated ({type(exc).__name__}); the error was logged")
+
+
+def render(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple], media_type: str, row_cap: int
+) -> Answer:
+    """Serialise an evaluated query in ``media_type`` under the row cap (local results, or a remote store's parsed).
+
+    A list of triples is a CONSTRUCT/DESCRIBE answer parsed from a remote store (bordergraph.remote).
+    """
+    try:
+        if isinstance(result, ox.QueryTriples | list):
+            counter = _Counter(iter(result), row_cap)
             if media_type in GRAPH_FORMATS:
                 body = serialize_triples(counter, GRAPH_FORMATS[media_type])
                 return Answer(200, media_type, body, counter.count)
@@ -76,19 +94,12 @@ def evaluate(
         if isinstance(result, ox.QueryBoolean):
             return Answer(200, media_type, result.serialize(format=RESULT_FORMATS[media_type]) or b"", 1)
         return _solutions(result, RESULT_FORMATS[media_type], media_type, row_cap)
-    except SyntaxError as exc:
-        return Answer(400, message=f"query syntax error: {exc}")
     except RowCapError:
         return Answer(
             422,
             message=f"the answer has more than {row_cap} rows (this endpoint's row cap): add LIMIT, "
             "and OFFSET to page through the rest",
         )
-    except OSError as exc:  # in-memory stores do not do I/O: this is a SERVICE call that failed
-        return Answer(502, message=f"a SERVICE call failed: {exc}")
-    except Exception as exc:
-        log.exception("query failed: %s", sparql)
-        return Answer(500, message=f"the query could not be evaluated ({type(exc).__name__}); the error was logged")
 
 
 class _Counter:

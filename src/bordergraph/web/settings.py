@@ -53,6 +53,10 @@ class Settings:
     client_concurrency: int = 0
     #: Queries one client address may have waiting for a worker; beyond that: 429 with Retry-After.
     client_queue: int = 8
+    #: A remote store's SPARQL query endpoint that evaluates the queries instead of local workers; None: local.
+    backend: str | None = None
+    #: How that store holds bordergraph's default graph: oxigraph, virtuoso or generic (see bordergraph.remote).
+    backend_kind: str = "oxigraph"
 
     def __post_init__(self) -> None:
         problems = [
@@ -83,6 +87,10 @@ class Settings:
         ]
         if problems:
             raise ValueError(f"these settings must be positive (or zero where allowed): {', '.join(problems)}")
+        if self.backend is not None and not self.backend.startswith(("http://", "https://")):
+            raise ValueError(f"the backend must be an http(s) SPARQL query endpoint URL, not {self.backend!r}")
+        if self.backend_kind not in ("oxigraph", "virtuoso", "generic"):
+            raise ValueError(f"backend_kind must be oxigraph, virtuoso or generic, not {self.backend_kind!r}")
         bad = [iri for iri in self.service_allow if not iri.startswith(("http://", "https://"))]
         if bad:
             raise ValueError(f"SERVICE allow-list entries must be http(s) endpoint IRIs: {', '.join(bad)}")

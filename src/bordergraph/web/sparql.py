@@ -32,6 +32,7 @@ from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
 from bordergraph.web.answer import Answer
+from bordergraph.web.backend import Backend
 from bordergraph.web.cache import AnswerCache, etag, not_modified
 from bordergraph.web.conneg import (
     ALIASES,
@@ -159,7 +160,7 @@ def _copy_store(store: QueryStore, folder: Path) -> dict[str, Any]:
 
 
 class SparqlRouter(APIRouter):
-    """The SPARQL 1.1 Protocol (query, read-only Graph Store), answered by Oxigraph workers.
+    """The SPARQL 1.1 Protocol (query, read-only Graph Store), answered by Oxigraph workers or a backend store.
 
     Also serves ``/healthz`` and ``/metrics``. Call ``install(app)`` once it is included: CORS
     and the request counter are app middleware. Start the workers' wait with ``wait_for_workers``
@@ -199,9 +200,11 @@ class SparqlRouter(APIRouter):
             self.add_api_route(path, self.sparql_write, methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
         self.add_api_route("/healthz", self.healthz, methods=["GET"], tags=["operations"])
         self.add_api_route("/metrics", self.render_metrics, methods=["GET"], tags=["operations"])
+        #: With --backend a remote store evaluates the queries: no local workers (an empty pool).
+        self.backend = Backend(settings) if settings.backend else None
         self.pool = WorkerPool(
             build.store_path,
-            settings.concurrency,
+            settings.concurrency if self.backend is None else 0,
             quarantine=settings.crash_quarantine,
             per_client=settings.client_concurrency or None,
             client_queue=settings.client_queue,
@@ -232,8 +235,10 @@ class SparqlRouter(APIRouter):
         return self._workdir
 
     def close(self) -> None:
-        """Stop the workers, and remove the scratch folder (and the build written for a store in memory)."""
+        """Stop the workers (or close the backend's connections), and remove the scratch folder."""
         self.pool.close()
+        if self.backend is not None:
+            self.backend.close()
         self._held.close()
         shutil.rmtree(self._workdir, ignore_errors=True)
 
@@ -289,6 +294,8 @@ class SparqlRouter(APIRouter):
 
     async def healthz(self) -> Response:
         """Liveness: the process answers; plus the dataset's size and version, and the workers."""
+        if self.backend is not None:
+            return await self._backend_health()
         ready = self.pool.ready
         self.metrics.workers_ready.set(ready)
         body = {
@@ -304,6 +311,25 @@ class SparqlRouter(APIRouter):
             },
         }
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+    async def _backend_health(self) -> Response:
+        """With --backend: ok when the store answers a query completely; 503 naming the store otherwise."""
+        assert self.backend is not None
+        problem = await self.backend.health()
+        body = {
+            "status": "ok" if problem is None else "backend unavailable",
+            "version": __version__,
+            "triples": self.triples,
+            "graphs": len(self.graph_sizes),
+            "backend": {
+                "url": self.backend.url,
+                "kind": self.backend.kind,
+                "status": "ok" if problem is None else "down",
+                **({"problem": problem} if problem else {}),
+            },
+            "queries": {"running": self._inflight, "concurrency": self.settings.concurrency},
+        }
+        return JSONResponse(body, status_code=200 if problem is None else 503)
 
     async def render_metrics(self) -> Response:
         """Prometheus text format."""
@@ -424,6 +450,9 @@ class SparqlRouter(APIRouter):
         The ETag is known before evaluation (build id + request), so ``If-None-Match`` is answered
         304 without a worker, and a repeated query is answered from the in-process cache.
         """
+        if self.backend is not None:
+            # Not cached: the ETag names the front end's build, and the store can be republished under it.
+            return await self._evaluate(job, client)
         key = (job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap, job.base_iri)
         tag = etag(self.build.id, key)
         cache_headers = {
@@ -456,7 +485,14 @@ class SparqlRouter(APIRouter):
             )
         self._inflight += 1
         try:
-            answer = await self.pool.run(job, settings.timeout, settings.timeout, client)
+            if self.backend is not None:
+                answer = await self.backend.run(
+                    job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap, job.base_iri
+                )
+                if answer.status == 504:
+                    self.metrics.timeouts.inc()
+            else:
+                answer = await self.pool.run(job, settings.timeout, settings.timeout, client)
         except QueryQuarantinedError as exc:
             self.metrics.rejections.labels("quarantined").inc()
             return error(
