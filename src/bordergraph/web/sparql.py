@@ -6,7 +6,7 @@ service description, or the query editor page when a browser asks for HTML.
 
 rdflib-endpoint was the base class once; its query handler is a closure that evaluates with rdflib,
 so every route it registered had to be deleted. It is gone: ``docs/design.md`` says what replaced
-each of its parts (this router, ``service_description`` below, and ``ui.render_yasgui``).
+each of its parts (this router, ``service.service_description``, and ``ui.render_yasgui``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DC
 
 from bordergraph.builddir import BuildDir, Inputs, publish, write_store
 from bordergraph.paths import Paths
@@ -49,6 +47,7 @@ from bordergraph.web.guard import QueryRejectedError, inspect
 from bordergraph.web.metrics import Metrics, log_query
 from bordergraph.web.ratelimit import RateLimiter
 from bordergraph.web.reason import HEADER as REASON_HEADER
+from bordergraph.web.service import DESCRIPTION, TITLE, at_endpoint, service_description
 from bordergraph.web.settings import Settings
 from bordergraph.web.syntax import explain
 from bordergraph.web.ui import SPARQL_PATH, render_yasgui
@@ -64,9 +63,6 @@ from bordergraph.web.worker import (
 
 log = logging.getLogger("bordergraph.web.sparql")
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
-VOID_TRIPLES = URIRef("http://rdfs.org/ns/void#triples")
 ALLOW = "GET, POST, HEAD, OPTIONS"
 #: Headers a browser client may read on a cross-origin answer.
 EXPOSED_HEADERS = [
@@ -79,66 +75,6 @@ EXPOSED_HEADERS = [
 ]
 #: What the manifest says of a build written from a store given in memory (validated by the caller).
 IN_MEMORY = {"ok": True, "note": "written at start-up from a store the caller validated (Python API or tests)"}
-TITLE = "bordergraph SPARQL endpoint"
-DESCRIPTION = (
-    "Canada–United States border-security cooperation, from public press releases, with a "
-    "verbatim quote for every fact. Read-only."
-)
-#: Answer formats named in the service description (W3C format IRIs).
-RESULT_FORMAT_NAMES = (
-    "SPARQL_Results_JSON",
-    "SPARQL_Results_CSV",
-    "Turtle",
-    "RDF_XML",
-    "SPARQL_Results_XML",
-    "SPARQL_Results_TSV",
-    "N-Triples",
-    "N-Quads",
-    "TriG",
-    "JSON-LD",
-)
-
-
-def service_description(endpoint: str, default_size: int, graph_sizes: dict[str, int], federation: bool) -> Graph:
-    """The SPARQL 1.1 Service Description: endpoint, language, features, formats, and every graph's size."""
-    sd = Graph()
-    for prefix, namespace in [
-        ("rdfs", str(RDFS)),
-        ("dc", str(DC)),
-        ("sd", str(SD)),
-        ("ent", "http://www.w3.org/ns/entailment/"),
-        ("prof", "http://www.w3.org/ns/owl-profile/"),
-        ("void", "http://rdfs.org/ns/void#"),
-        ("formats", str(FORMATS)),
-    ]:
-        sd.bind(prefix, namespace)
-    service, dataset, default = BNode(), BNode(), BNode()
-    sd.add((service, RDF.type, SD.Service))
-    sd.add((service, SD.endpoint, URIRef(endpoint)))
-    sd.add((service, RDFS.label, Literal(TITLE)))
-    sd.add((service, DC.description, Literal(DESCRIPTION)))
-    sd.add((service, SD.supportedLanguage, SD.SPARQL11Query))
-    sd.add((service, SD.feature, SD.UnionDefaultGraph))
-    if federation:  # SERVICE is refused unless an allow-list is set: do not advertise federation then
-        sd.add((service, SD.feature, SD.BasicFederatedQuery))
-    for name in RESULT_FORMAT_NAMES:
-        sd.add((service, SD.resultFormat, FORMATS[name]))
-    sd.add((service, SD.defaultDataset, dataset))
-    sd.add((dataset, RDF.type, SD.Dataset))
-    sd.add((dataset, SD.defaultGraph, default))
-    sd.add((default, RDF.type, SD.Graph))
-    sd.add((default, VOID_TRIPLES, Literal(default_size)))
-    for name, size in graph_sizes.items():
-        named, graph = BNode(), BNode()
-        sd.add((dataset, SD.namedGraph, named))
-        sd.add((named, RDF.type, SD.NamedGraph))
-        sd.add((named, SD.name, URIRef(name)))
-        sd.add((named, SD.graph, graph))
-        sd.add((graph, RDF.type, SD.Graph))
-        sd.add((graph, VOID_TRIPLES, Literal(size)))
-    return sd
-
-
 #: The default graph's name in rdflib's Dataset (``rdflib.graph.DATASET_DEFAULT_GRAPH_ID``).
 RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
 #: How web.answer starts the message of a query Oxigraph cannot parse.
@@ -575,15 +511,7 @@ class SparqlRouter(APIRouter):
         endpoint = self.settings.public_url or str(request.url.replace(query=None, fragment=None))
         key = (endpoint, media)
         if key not in self._sd_cache:
-            graph = self.service_description
-            service = next(graph.subjects(RDF.type, SD.Service))
-            described = graph.__class__()
-            for prefix, namespace in graph.namespaces():
-                described.bind(prefix, namespace)
-            for triple in graph:
-                if triple[1] != SD.endpoint:
-                    described.add(triple)
-            described.add((service, SD.endpoint, URIRef(endpoint)))
+            described = at_endpoint(self.service_description, endpoint)
             if len(self._sd_cache) > 64:
                 self._sd_cache.clear()
             self._sd_cache[key] = described.serialize(format=SD_FORMATS[media], encoding="utf-8")
