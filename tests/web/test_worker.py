@@ -14,7 +14,8 @@ import pyoxigraph as ox
 import pytest
 
 from bordergraph.builddir import write_store
-from bordergraph.web.worker import Job, NoWorkerError, QueryTimeoutError, WorkerDiedError, WorkerPool
+from bordergraph.web.answer import Job
+from bordergraph.web.worker import NoWorkerError, QueryTimeoutError, WorkerDiedError, WorkerPool
 
 JSON = "application/sparql-results+json"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

@@ -33,6 +33,18 @@ class Answer:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class Job:
+    """One query for a worker (plain data: it crosses a process boundary)."""
+
+    query: str
+    default_graph: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    media_type: str
+    row_cap: int
+    base_iri: str | None = None  # what relative IRIs resolve against: the endpoint's URL
+
+
 class RowCapError(Exception):
     """The answer would hold more rows or triples than the cap."""
 

@@ -10,12 +10,11 @@ writes it with the same serialisers as local answers. A partial answer is never 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 import anyio
 
 from bordergraph.remote import BackendError, RemoteStore
-from bordergraph.web.answer import Answer, render
+from bordergraph.web.answer import Answer, Job, render
 from bordergraph.web.settings import Settings
 
 
@@ -35,28 +34,12 @@ class Backend:
         )
         self.limiter = anyio.CapacityLimiter(settings.concurrency)
 
-    async def run(
-        self,
-        query: str,
-        default_graph: Sequence[str] | None,
-        named_graphs: Sequence[str] | None,
-        media_type: str,
-        row_cap: int,
-        base_iri: str | None = None,
-    ) -> Answer:
+    async def run(self, job: Job) -> Answer:
         """Evaluate a query on the store (in a thread: the HTTP client blocks) and serialise it."""
-        job = (query, default_graph, named_graphs, media_type, row_cap, base_iri)
-        return await anyio.to_thread.run_sync(self._run, *job, limiter=self.limiter)
+        return await anyio.to_thread.run_sync(self._run, job, limiter=self.limiter)
 
-    def _run(
-        self,
-        query: str,
-        default_graph: Sequence[str] | None,
-        named_graphs: Sequence[str] | None,
-        media_type: str,
-        row_cap: int,
-        base_iri: str | None,
-    ) -> Answer:
+    def _run(self, job: Job) -> Answer:
+        query, default_graph, named_graphs = job.query, job.default_graph, job.named_graphs
         if default_graph is not None and len(set(default_graph)) > 1:
             # Oxigraph evaluates several default graphs as a multiset union, not the RDF merge SPARQL asks
             # for (the embedded engine merges them itself, QueryStore.merged): refuse rather than answer wrong.
@@ -65,13 +48,13 @@ class Backend:
                 message="with a backend store, name at most one default graph (FROM or default-graph-uri): "
                 "the store would union several as a multiset, not merge them",
             )
-        if base_iri and not re.match(r"\s*BASE\b", query, re.IGNORECASE):
-            query = f"BASE <{base_iri}>\n{query}"  # relative IRIs resolve against our endpoint, not the store's
+        if job.base_iri and not re.match(r"\s*BASE\b", query, re.IGNORECASE):
+            query = f"BASE <{job.base_iri}>\n{query}"  # relative IRIs resolve against our endpoint, not the store's
         try:
             result = self.store.query(query, default_graph, named_graphs)
         except BackendError as exc:
             return Answer(exc.status, message=f"the backend store could not answer: {exc.message}")
-        return render(result, media_type, row_cap)
+        return render(result, job.media_type, job.row_cap)
 
     async def health(self) -> str | None:
         """None when the store answers ``ASK {}`` completely; otherwise what is wrong."""

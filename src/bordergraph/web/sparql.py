@@ -29,7 +29,7 @@ from bordergraph.builddir import BuildDir, Inputs, publish, write_store
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
-from bordergraph.web.answer import Answer
+from bordergraph.web.answer import Answer, Job
 from bordergraph.web.backend import Backend
 from bordergraph.web.cache import AnswerCache, etag, not_modified
 from bordergraph.web.conneg import (
@@ -53,7 +53,6 @@ from bordergraph.web.syntax import explain
 from bordergraph.web.ui import SPARQL_PATH, render_yasgui
 from bordergraph.web.worker import (
     ClientBusyError,
-    Job,
     NoWorkerError,
     QueryQuarantinedError,
     QueryTimeoutError,
@@ -422,9 +421,7 @@ class SparqlRouter(APIRouter):
         self._inflight += 1
         try:
             if self.backend is not None:
-                answer = await self.backend.run(
-                    job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap, job.base_iri
-                )
+                answer = await self.backend.run(job)
                 if answer.status == 504:
                     self.metrics.timeouts.inc()
             else:

@@ -43,7 +43,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bordergraph.querystore import QueryStore
-from bordergraph.web.answer import Answer, evaluate
+from bordergraph.web.answer import Answer, Job, evaluate
 from bordergraph.web.guard import normalise
 
 log = logging.getLogger("bordergraph.worker")
@@ -54,18 +54,6 @@ START_TIMEOUT = 120.0
 QUARANTINE_SIZE = 1_000
 #: With the cheap lane: a query that finished within this many seconds is known to be cheap.
 CHEAP_SECONDS = 0.1
-
-
-@dataclass(frozen=True)
-class Job:
-    """One query for a worker (plain data: it crosses a process boundary)."""
-
-    query: str
-    default_graph: tuple[str, ...] | None
-    named_graphs: tuple[str, ...] | None
-    media_type: str
-    row_cap: int
-    base_iri: str | None = None  # what relative IRIs resolve against: the endpoint's URL
 
 
 class QueryTimeoutError(Exception):
