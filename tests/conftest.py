@@ -188,3 +188,12 @@ def _chromium(width: int, height: int) -> Iterator[webdriver.Chrome]:
 def chromium() -> Chromium:
     """Open a headless chromium with a given window size."""
     return _chromium
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path, paths: Paths) -> Paths:
+    """A copy of ontology/, data/ and queries/ in a temporary folder, for a test that changes them."""
+    root = tmp_path / "project"
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(paths.root / folder, root / folder)
+    return Paths(root)

@@ -211,7 +211,7 @@ def virtuoso(folder: Path, max_rows: int = 1_000_000, max_seconds: int = 60) -> 
     cost estimate; ``MaxQueryExecutionTime`` is the one Virtuoso timeout that answers with an error.
     """
     if VIRTUOSO is None:
-        raise RuntimeError("virtuoso-t is not installed (Debian package virtuoso-opensource; .ci/run installs it)")
+        pytest.fail("virtuoso-t is not installed: apt-get install -y virtuoso-opensource (make test does it as root)")
     (folder / "vsp").mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,12 +35,9 @@ def publish_built(built: Built, root: Path, inputs: Inputs) -> BuildDir:
 
 
 @pytest.fixture
-def checkout(tmp_path: Path, paths: Paths) -> Path:
+def checkout(project_copy: Paths) -> Path:
     """A copy of the curated folders that a test may change."""
-    root = tmp_path / "checkout"
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(paths.root / folder, root / folder)
-    return root
+    return project_copy.root
 
 
 @pytest.fixture(scope="module")

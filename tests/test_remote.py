@@ -32,11 +32,10 @@ from bordergraph.remote import (
 )
 from bordergraph.snapshots import Ordering, differences, ordering
 from bordergraph.web.answer import evaluate, render
-from stores import VIRTUOSO, Store, oxigraph, publisher, virtuoso
+from stores import Store, oxigraph, publisher, virtuoso
 from test_examples import LOCAL, expected_path
 
 pytest_plugins = ["stores"]  # the store fixtures
-pytestmark = pytest.mark.skipif(VIRTUOSO is None, reason="needs virtuoso-t: .ci/run installs virtuoso-opensource")
 
 #: Answers a store is known to get wrong (measured on Virtuoso 7.2.5.1, Debian, a new database).
 #: Strict: the day the store answers right, the test fails and this entry must go.

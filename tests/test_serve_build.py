@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -35,11 +34,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def checkout(tmp_path: Path, paths: Paths) -> Path:
-    root = tmp_path / "checkout"
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(paths.root / folder, root / folder)
-    return root
+def checkout(project_copy: Paths) -> Path:
+    """A copy of the curated folders that a test may change."""
+    return project_copy.root
 
 
 def build(checkout: Path, out: Path) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 
 from bordergraph.draft.add_source import ARCHIVE_NAME, AddSourceError, add_source, archive_name, next_index
-from bordergraph.paths import Paths, find_paths
+from bordergraph.paths import Paths
 from bordergraph.prefixes import BG, BGG, BGR
 
 # Made up for this test: no such people, places or crossing exist.
@@ -34,12 +33,9 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def copy(tmp_path: Path) -> Paths:
+def copy(project_copy: Paths) -> Paths:
     """A copy of ontology/, data/ and queries/ to add a source to."""
-    real = find_paths()
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(real.root / folder, tmp_path / "project" / folder)
-    return Paths(tmp_path / "project")
+    return project_copy
 
 
 @pytest.fixture

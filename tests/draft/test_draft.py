@@ -233,11 +233,9 @@ def test_draft_is_deterministic(graph: Dataset, drafted: tuple[str, Dataset]) ->
 
 
 @pytest.fixture
-def copy(tmp_path: Path) -> Paths:
-    real = find_paths()
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(real.root / folder, tmp_path / "project" / folder)
-    return Paths(tmp_path / "project")
+def copy(project_copy: Paths) -> Paths:
+    """A copy of ontology/, data/ and queries/ to draft into."""
+    return project_copy
 
 
 def test_command_writes_drafts_outside_the_data_and_nothing_is_loaded(copy: Paths, tmp_path: Path) -> None:

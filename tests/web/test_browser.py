@@ -8,24 +8,24 @@ loopback test server; a screenshot of each page goes to test-artifacts/. CI inst
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bordergraph.build import Built
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WAIT = 60  # generous upper bound for a page to settle on a slow CI machine; not a speed check
+
+
+#: The ``chromium`` fixture (tests/conftest.py): ``chromium(width, height)`` → a selenium driver.
+Chromium = Callable[[int, int], AbstractContextManager[webdriver.Chrome]]
 
 
 class Browser:
@@ -64,37 +64,9 @@ class Browser:
 
 
 @pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[Browser]:
-    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
-        pytest.fail(
-            "chromium and chromedriver are required: apt-get install -y chromium chromium-driver (.ci/run does)"
-        )
-    profile = tempfile.mkdtemp(prefix="bordergraph-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--no-default-browser-check",
-        f"--user-data-dir={profile}",
-        "--window-size=1400,2000",
-        # Belt and braces: even if a page tried, no name but the loopback address would resolve.
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
+def browser(server: str, chromium: Chromium) -> Iterator[Browser]:
+    with chromium(1400, 2000) as driver:
         yield Browser(driver, server)
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _drawn(browser: Browser, element_id: str) -> int:
