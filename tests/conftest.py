@@ -197,3 +197,17 @@ def project_copy(tmp_path: Path, paths: Paths) -> Paths:
     for folder in ("ontology", "data", "queries"):
         shutil.copytree(paths.root / folder, root / folder)
     return Paths(root)
+
+
+@pytest.fixture
+def break_a_quote() -> Callable[[Path], None]:
+    """Make a project copy invalid: the first ``bg:quote`` of its first records file quotes words no source prints."""
+
+    def broken(root: Path) -> None:
+        record = sorted((root / "data" / "records").glob("*.trig"))[0]
+        text = record.read_text(encoding="utf-8")
+        changed = text.replace('bg:quote "', 'bg:quote "words no source prints ', 1)
+        assert changed != text, "the records file has no bg:quote to break"
+        record.write_text(changed, encoding="utf-8")
+
+    return broken

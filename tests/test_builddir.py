@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -155,12 +156,10 @@ def test_a_build_a_server_holds_is_not_removed(tmp_path: Path, paths: Paths) -> 
     assert not served.path.exists() and not later[0].path.exists() and later[2].path.exists()
 
 
-def test_build_refuses_data_that_does_not_validate(checkout: Path, tmp_path: Path) -> None:
-    record = sorted((checkout / "data" / "records").glob("*.trig"))[0]
-    text = record.read_text(encoding="utf-8")
-    broken = text.replace('bg:quote "', 'bg:quote "words no source prints ', 1)  # a quote not in the source
-    assert broken != text, "the records file has no bg:quote to break"
-    record.write_text(broken, encoding="utf-8")
+def test_build_refuses_data_that_does_not_validate(
+    checkout: Path, tmp_path: Path, break_a_quote: Callable[[Path], None]
+) -> None:
+    break_a_quote(checkout)
     root = tmp_path / "builds"
     command = [sys.executable, "-m", "bordergraph", "build", "--root", str(checkout), "--out", str(root)]
     result = subprocess.run(command, capture_output=True, text=True)

@@ -157,6 +157,27 @@ def example_answers_are_right(store: Store) -> list[str]:
     return wrong
 
 
+class Readers:
+    """A thread reading the store's published version over and over; ``seen`` holds every version it read."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.seen: set[object] = set()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        reader = publisher(self.store)
+        while not self.stop.is_set():
+            self.seen.add(view(self.store, reader))
+        reader.close()
+
+    def halt(self, timeout: float) -> None:
+        self.stop.set()
+        self.thread.join(timeout=timeout)
+
+
 @pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
 def test_a_publish_killed_half_way_leaves_readers_the_previous_version(
     kind: str, request: pytest.FixtureRequest, prepared: Prepared, tmp_path: Path
@@ -169,17 +190,7 @@ def test_a_publish_killed_half_way_leaves_readers_the_previous_version(
     # Readers count the store's triples all along; every count must be the old version's.
     client = publisher(store)
     old = view(store, client)
-    seen: set[object] = set()
-    stop = threading.Event()
-
-    def read() -> None:
-        reader = publisher(store)
-        while not stop.is_set():
-            seen.add(view(store, reader))
-        reader.close()
-
-    thread = threading.Thread(target=read, daemon=True)
-    thread.start()
+    readers = Readers(store)
     process = subprocess.Popen(
         cli("publish", *store_args(store), "--from", str(tmp_path / "next.nq")),
         env=env(store.password),
@@ -196,11 +207,10 @@ def test_a_publish_killed_half_way_leaves_readers_the_previous_version(
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     time.sleep(1.0)
-    stop.set()
-    thread.join(timeout=60)
+    readers.halt(60)
     assert process.returncode == -signal.SIGKILL
     assert client.differences(prepared) == [], "the store no longer holds the previous version"
-    assert seen == {old}, "a reader saw something else than the old version"
+    assert readers.seen == {old}, "a reader saw something else than the old version"
     assert example_answers_are_right(store) == wrong_before
     # And the next publish of the previous version finds it in place (and clears any staging left over).
     assert client.publish(prepared).unchanged
@@ -221,28 +231,19 @@ def test_a_new_version_replaces_the_old_one(tmp_path: Path, prepared: Prepared) 
         client.publish(prepared)
         nxt = with_bulk_graph(prepared, tmp_path, 50_000)
         old = view(store, client)
-        stop = threading.Event()
-        seen: set[object] = set()
-
-        def read() -> None:
-            reader = publisher(store)
-            while not stop.is_set():
-                seen.add(view(store, reader))
-            reader.close()
-
-        thread = threading.Thread(target=read, daemon=True)
-        thread.start()
+        readers = Readers(store)
         total = nxt.named.stat().st_size + nxt.merge.stat().st_size
         sent = [0]
 
         def progress(n: int) -> None:
             sent[0] += n
             if sent[0] >= total:  # uploaded: the staging graphs are complete, the switch comes next
-                stop.set()
-                thread.join(timeout=120)
+                readers.halt(120)
 
         result = client.publish(nxt, progress=progress)
-        assert stop.is_set() and seen == {old}, "a reader saw something else than the old version during the upload"
+        assert readers.stop.is_set() and readers.seen == {old}, (
+            "a reader saw something else than the old version during the upload"
+        )
         assert client.differences(nxt) == []
         assert view(store, client) != old
         # Virtuoso 7.2.5 often stalls the one-transaction switch of a large version (SR171, rolled back)

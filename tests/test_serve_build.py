@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -114,15 +114,13 @@ def test_serve_builds_first_when_an_input_changed(checkout: Path, tmp_path: Path
     assert f"input files changed: data/records/{record.name}" in text and "OK:" in text
 
 
-def test_serve_refuses_inputs_that_do_not_validate(checkout: Path, tmp_path: Path) -> None:
+def test_serve_refuses_inputs_that_do_not_validate(
+    checkout: Path, tmp_path: Path, break_a_quote: Callable[[Path], None]
+) -> None:
     builds = tmp_path / "builds"
     assert build(checkout, builds).returncode == 0
     first = current(builds)
-    record = sorted((checkout / "data" / "records").glob("*.trig"))[0]
-    text = record.read_text(encoding="utf-8")
-    broken = text.replace('bg:quote "', 'bg:quote "words no source prints ', 1)  # a quote not in the source
-    assert broken != text, "the records file has no bg:quote to break"
-    record.write_text(broken, encoding="utf-8")
+    break_a_quote(checkout)
     log = tmp_path / "serve.log"
     with serving(checkout, builds, log) as (_, process):
         assert process.wait(timeout=120) == 1
