@@ -290,3 +290,27 @@ def published_store(request: pytest.FixtureRequest) -> Store:
     """Each real store in turn, holding the published build."""
     store: Store = request.getfixturevalue(f"{request.param}_store")
     return store
+
+
+# -- the generic kind: ``oxigraph serve`` driven only through the two standard protocols -------------
+
+
+def as_generic(store: Store) -> Store:
+    """``store`` seen as a ``generic`` store: its Graph Store and query endpoints given, nothing derived."""
+    return Store("generic", store.query_url, store.gsp_url, store.pid, store.folder, store.user, store.password)
+
+
+def generic_publisher(store: Store) -> Publisher:
+    """A Publisher for a generic store, as the CLI makes one from ``--store-kind generic --query-url``."""
+    return Publisher(store.gsp_url, "generic", store.user, query_url=store.query_url, password=store.password)
+
+
+@pytest.fixture(scope="session")
+def generic_store(tmp_path_factory: pytest.TempPathFactory, prepared: Prepared) -> Iterator[Store]:
+    """A running ``oxigraph serve`` treated as a generic store, holding the real build published by bordergraph."""
+    with oxigraph(tmp_path_factory.mktemp("generic")) as running:
+        store = as_generic(running)
+        client = generic_publisher(store)
+        client.publish(prepared)
+        client.close()
+        yield store

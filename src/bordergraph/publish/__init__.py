@@ -12,8 +12,10 @@ store never see a half-published dataset, and publishing the same build twice ch
   the merge to MERGE_GRAPH and the record of what is published to RECORD_GRAPH: one transaction, so
   readers switch from the old version to the new at once. Staging graphs are dropped afterwards (and
   at the next publish, if one was killed).
-- ``generic``: one ``PUT`` per graph and one for the default graph (``?default``); atomic per graph
-  only, as the Graph Store Protocol promises nothing more. Said so on stderr.
+- ``generic``: one ``PUT`` per graph and one for the default graph (``?default``), then one ``DELETE``
+  per graph of an earlier version that this one lacks (the store is taken to hold bordergraph only,
+  as with Oxigraph); atomic per graph only, as the Graph Store Protocol promises nothing more. Said
+  so on stderr. Queries (the verification) go to ``--query-url``: nothing is derived from the URL.
 
 Every request body is streamed from disk with a Content-Length (Virtuoso 7.2.5 answers 201 to a
 chunked body and stores nothing). Verification afterwards: triples per graph, the merge's size and one
@@ -40,6 +42,7 @@ from bordergraph.remote import (
     RECORD_HAS_GRAPH,
     RECORD_VERSION,
     BackendError,
+    BackendRejectedError,
     RemoteStore,
 )
 
@@ -158,13 +161,15 @@ class Publisher:
                     "generic store: each graph is replaced atomically, the dataset is not; "
                     "readers may see a mix of versions while this runs"
                 )
-                for part in prepared.graphs:
-                    self._put({"graph": part.iri}, self._slice(prepared.named, part), part.length, tick)
-                size = prepared.merge.stat().st_size
-                self._put({"default": ""}, lambda: self._read(prepared.merge, 0, size), size, tick)
+                self._put_graphs(prepared, tick)
             problems = self.differences(prepared, live=True)
+        except BackendRejectedError as exc:  # e.g. --query-url is not the store's SPARQL query endpoint
+            raise PublishError(
+                f"the query endpoint {self.query_url} refused the verification query ({exc.message}): "
+                "is it the store's SPARQL 1.1 query endpoint (--query-url)?"
+            ) from exc
         except BackendError as exc:
-            raise PublishError(f"the store did not answer completely: {exc.message}") from exc
+            raise PublishError(f"the store did not answer completely at {self.query_url}: {exc.message}") from exc
         except httpx.HTTPError as exc:
             raise PublishError(f"cannot reach the store at {self.gsp_url}: {exc}") from exc
         if problems:
@@ -250,6 +255,25 @@ class Publisher:
             yield from self._read(prepared.merge, 0, merge_size)
 
         self._put({}, body, length, tick, content_type="application/n-quads")
+
+    def _put_graphs(self, prepared: Prepared, tick: Callable[[int], None]) -> None:
+        """Generic: one PUT per graph, one for the default graph (the merge), then DELETE the graphs the build lacks.
+
+        The store is taken to hold bordergraph only, as with Oxigraph: a graph of an earlier version
+        that this one no longer has is deleted, as a whole-dataset PUT would drop it.
+        """
+        for part in prepared.graphs:
+            self._put({"graph": part.iri}, self._slice(prepared.named, part), part.length, tick)
+        size = prepared.merge.stat().st_size
+        self._put({"default": ""}, lambda: self._read(prepared.merge, 0, size), size, tick)
+        wanted = {part.iri for part in prepared.graphs}
+        for iri in sorted(set(self._counts(None)) - wanted):
+            response = self.http.delete(self.gsp_url, params={"graph": iri})
+            if response.status_code not in (200, 202, 204, 404):  # 404: gone already
+                raise PublishError(
+                    f"DELETE {self.gsp_url} graph <{iri}> (not in this version) answered {response.status_code}: "
+                    f"{response.text.strip()[:300]}"
+                )
 
     def _update(self, sparql: str, attempts: int = UPDATE_ATTEMPTS) -> None:
         """One SPARQL Update request (one transaction).
