@@ -103,12 +103,14 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60, **
 
 
 @contextmanager
-def oxigraph(folder: Path, timeout_s: float | None = None) -> Iterator[Store]:
-    """``oxigraph serve`` over a store in ``folder`` (``--timeout-s`` when given)."""
+def oxigraph(folder: Path, timeout_s: float | None = None, union_default_graph: bool = False) -> Iterator[Store]:
+    """``oxigraph serve`` over a store in ``folder`` (``--timeout-s`` when given; ``--union-default-graph``)."""
     port = free_port()
     args = [OXIGRAPH, "serve", "--location", str(folder / "store"), "--bind", f"127.0.0.1:{port}"]
     if timeout_s is not None:
         args += ["--timeout-s", str(timeout_s)]
+    if union_default_graph:
+        args.append("--union-default-graph")
     log = (folder / "oxigraph.log").open("wb")
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -103,6 +103,15 @@ def test_a_new_version_replaces_the_old_one_and_its_dropped_graphs_go(tmp_path: 
         client.close()
 
 
+def test_a_store_whose_default_graph_is_the_union_of_its_graphs_is_refused(tmp_path: Path, prepared: Prepared) -> None:
+    """Such a store answers every query over the merge plus each graph again: the verification says so."""
+    with oxigraph(tmp_path, union_default_graph=True) as running:
+        client = generic_publisher(as_generic(running))
+        with pytest.raises(PublishError, match="union of its graphs"):
+            client.publish(prepared)
+        client.close()
+
+
 def test_a_generic_publisher_needs_its_query_url() -> None:
     with pytest.raises(PublishError, match="--query-url"):
         Publisher(f"http://127.0.0.1:{free_port()}/store", "generic")
@@ -146,7 +155,7 @@ def test_cli_without_query_url_for_a_generic_store_is_a_clear_error(canonical_du
 def test_cli_with_the_graph_store_endpoint_as_query_url_is_a_clear_error(
     generic_store: Store, canonical_dump: Path
 ) -> None:
-    """A likely slip: ``--query-url`` given the Graph Store endpoint. Nothing is uploaded; the message says why."""
+    """A likely slip: ``--query-url`` given the Graph Store endpoint. The first query fails, before any upload."""
     args = ["--to", generic_store.gsp_url, "--store-kind", "generic", "--query-url", generic_store.gsp_url]
     done = subprocess.run(
         cli("publish", *args, "--from", str(canonical_dump)), env=env(), capture_output=True, text=True, timeout=120

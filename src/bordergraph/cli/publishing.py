@@ -24,7 +24,8 @@ from bordergraph.cli.common import (
 @root_option
 @build_dir_option
 @click.option("--to", "gsp_url", required=True, help="The store's Graph Store Protocol endpoint "
-              "(Oxigraph: http://HOST:PORT/store; Virtuoso: http://HOST:PORT/sparql-graph-crud-auth).")  # fmt: skip
+              "(Oxigraph: http://HOST:PORT/store; Virtuoso: http://HOST:PORT/sparql-graph-crud-auth; "
+              "any other store: --store-kind generic with --query-url).")  # fmt: skip
 @click.option(
     "--store-kind",
     type=click.Choice(["oxigraph", "virtuoso", "generic"]),
@@ -34,8 +35,10 @@ from bordergraph.cli.common import (
 )
 @click.option("--user", default=None, help="User for the store's HTTP Digest authentication; the password is read "
               "from the environment variable BORDERGRAPH_STORE_PASSWORD, never from a flag.")  # fmt: skip
-@click.option("--query-url", default=None, help="The store's SPARQL query endpoint (default: derived from --to).")
-@click.option("--update-url", default=None, help="The store's SPARQL update endpoint (default: derived from --to).")
+@click.option("--query-url", default=None, help="The store's SPARQL query endpoint, used to verify the publish "
+              "(oxigraph, virtuoso: derived from --to by default; generic: required).")  # fmt: skip
+@click.option("--update-url", default=None, help="The store's SPARQL update endpoint (virtuoso: derived from --to by "
+              "default; oxigraph and generic use none).")  # fmt: skip
 @click.option(
     "--from",
     "dump",

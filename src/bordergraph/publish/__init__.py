@@ -89,8 +89,9 @@ class Publisher:
         gsp_url: the store's Graph Store Protocol endpoint.
         kind: oxigraph, virtuoso or generic.
         user: user for HTTP Digest (Virtuoso); the password comes from BORDERGRAPH_STORE_PASSWORD.
-        query_url: the SPARQL query endpoint (default: derived from gsp_url for oxigraph and virtuoso).
-        update_url: the SPARQL update endpoint (idem).
+        query_url: the SPARQL query endpoint (default: derived from gsp_url for oxigraph and virtuoso;
+            required for generic, whose URLs follow no pattern).
+        update_url: the SPARQL update endpoint (default: derived from gsp_url; only virtuoso uses one).
         timeout: seconds per request (uploads and updates of large graphs take long: be generous).
 
     """
@@ -406,4 +407,10 @@ class Publisher:
         checksum = self._checksum()
         if checksum != prepared.checksum:
             problems.append(f"the merge (default graph): the store gives {checksum}, the build has {prepared.checksum}")
+            if checksum.triples == prepared.merge_triples + prepared.named_triples:
+                problems.append(
+                    "the store's default graph holds the merge AND every named graph: it evaluates queries over the "
+                    "union of its graphs (e.g. oxigraph serve --union-default-graph), so answers would repeat rows; "
+                    "configure the store so that its default graph is a graph of its own"
+                )
         return problems
