@@ -27,7 +27,7 @@ from bordergraph.snapshots import differences, ordering
 from bordergraph.web.answer import render
 from bordergraph.web.settings import Settings
 from conftest import Serve
-from stores import Store, as_generic, free_port, generic_publisher, oxigraph
+from stores import Store, as_generic, free_port, generic_publisher, oxigraph, stop_pid, wait_for
 from test_examples import LOCAL, expected_path
 from test_publish import cli, env, with_bulk_graph
 
@@ -218,3 +218,26 @@ def test_a_generic_backend_says_so_in_its_health(generic_front: str, generic_sto
         "status": "ok",
         "problem": "",
     }
+
+
+def test_the_serve_command_with_a_generic_backend(generic_store: Store, tmp_path: Path) -> None:
+    """A real ``bordergraph serve --backend Q --backend-kind generic`` process: the flag reaches the front end."""
+    subprocess.run(cli("build", "--out", str(tmp_path / "build")), env=env(), check=True, capture_output=True,
+                   timeout=300)  # fmt: skip
+    port = free_port()
+    args = ["--port", str(port), "--rate", "0", "--build-dir", str(tmp_path / "build")]
+    args += ["--backend", generic_store.query_url, "--backend-kind", "generic"]
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen(cli("serve", *args), env=env(), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", process, 180)
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json()
+        assert health["backend"]["kind"] == "generic" and health["backend"]["url"] == generic_store.query_url
+        example = LOCAL[0]
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/sparql", data={"query": example.text}, headers={"Accept": TSV}, timeout=60
+        )
+        assert response.status_code == 200, response.text
+        assert expected_answer_problems(example, response.text) == []
+    finally:
+        stop_pid(process.pid)
