@@ -103,6 +103,28 @@ def test_a_new_version_replaces_the_old_one_and_its_dropped_graphs_go(tmp_path: 
         client.close()
 
 
+def test_a_graph_that_is_not_bordergraphs_is_never_deleted(tmp_path: Path, prepared: Prepared) -> None:
+    """Another user's graph in the store: publish leaves it alone and refuses to call the store verified."""
+    foreign = "http://example.org/someone-elses-graph"
+    with oxigraph(tmp_path) as running:
+        store = as_generic(running)
+        triple = '<http://example.org/a> <http://example.org/p> "theirs" .\n'
+        put = httpx.put(
+            store.gsp_url, params={"graph": foreign}, content=triple, headers={"Content-Type": "application/n-triples"}
+        )
+        assert put.status_code in (200, 201, 204)
+        client = generic_publisher(store)
+        with pytest.raises(PublishError, match="not bordergraph's") as caught:
+            client.publish(prepared)
+        assert f"graph <{foreign}>: the store holds 1 triples, the build has 0" in str(caught.value)
+        kept = httpx.get(store.gsp_url, params={"graph": foreign}, headers={"Accept": "application/n-triples"})
+        assert kept.status_code == 200 and kept.text == triple
+        problems = client.differences(prepared)  # the build is in place: only the other graph is reported
+        assert problems[0] == f"graph <{foreign}>: the store holds 1 triples, the build has 0"
+        assert len(problems) == 2 and "not bordergraph's" in problems[1]
+        client.close()
+
+
 def test_a_store_whose_default_graph_is_the_union_of_its_graphs_is_refused(tmp_path: Path, prepared: Prepared) -> None:
     """Such a store answers every query over the merge plus each graph again: the verification says so."""
     with oxigraph(tmp_path, union_default_graph=True) as running:

@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 
+from bordergraph.prefixes import BGG
 from bordergraph.publish.prepare import CHECKSUM_QUERY, Checksum, GraphPart, Prepared, PrepareError, prepare
 from bordergraph.remote import (
     KINDS,
@@ -51,6 +52,8 @@ __all__ = ["KINDS", "PASSWORD_VARIABLE", "PrepareError", "PublishError", "Publis
 #: The store password is read from this environment variable, never from a command-line flag.
 PASSWORD_VARIABLE = "BORDERGRAPH_STORE_PASSWORD"  # noqa: S105 (the name of the variable)
 STAGING = "urn:bordergraph:staging:"
+#: bordergraph's graph namespace: a generic publish deletes graphs of earlier versions under it, never others.
+GRAPHS = str(BGG)
 CHUNK = 1 << 20
 UPDATE_ATTEMPTS = 3
 
@@ -258,17 +261,19 @@ class Publisher:
         self._put({}, body, length, tick, content_type="application/n-quads")
 
     def _put_graphs(self, prepared: Prepared, tick: Callable[[int], None]) -> None:
-        """Generic: one PUT per graph, one for the default graph (the merge), then DELETE the graphs the build lacks.
+        """Generic: one PUT per graph, one for the default graph (the merge), then DELETE what an earlier version left.
 
-        The store is taken to hold bordergraph only, as with Oxigraph: a graph of an earlier version
-        that this one no longer has is deleted, as a whole-dataset PUT would drop it.
+        A graph of an earlier version that this one no longer has (under GRAPHS, bordergraph's graph
+        namespace) is deleted, as Oxigraph's whole-dataset PUT would drop it. Any other graph is not
+        bordergraph's: it is never deleted, and the verification reports it (the store must hold
+        bordergraph only, its default graph being the merge).
         """
         for part in prepared.graphs:
             self._put({"graph": part.iri}, self._slice(prepared.named, part), part.length, tick)
         size = prepared.merge.stat().st_size
         self._put({"default": ""}, lambda: self._read(prepared.merge, 0, size), size, tick)
         wanted = {part.iri for part in prepared.graphs}
-        for iri in sorted(set(self._counts(None)) - wanted):
+        for iri in sorted(g for g in set(self._counts(None)) - wanted if g.startswith(GRAPHS)):
             response = self.http.delete(self.gsp_url, params={"graph": iri})
             if response.status_code not in (200, 202, 204, 404):  # 404: gone already
                 raise PublishError(
@@ -404,6 +409,12 @@ class Publisher:
             have, want = counts.get(iri, 0), expected.get(iri, 0)
             if have != want:
                 problems.append(f"graph <{iri}>: the store holds {have} triples, the build has {want}")
+        foreign = [iri for iri in counts.keys() - expected.keys() if not iri.startswith(GRAPHS)]
+        if self.kind == "generic" and foreign:
+            problems.append(
+                f"{len(foreign)} graph(s) above are not bordergraph's (not under <{GRAPHS}>): publish never deletes "
+                "them; give bordergraph a store (or a dataset) of its own"
+            )
         checksum = self._checksum()
         if checksum != prepared.checksum:
             problems.append(f"the merge (default graph): the store gives {checksum}, the build has {prepared.checksum}")
