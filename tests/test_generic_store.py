@@ -27,7 +27,7 @@ from bordergraph.snapshots import differences, ordering
 from bordergraph.web.answer import render
 from bordergraph.web.settings import Settings
 from conftest import Serve
-from stores import Store, as_generic, free_port, generic_publisher, oxigraph, stop_pid, wait_for
+from stores import Store, as_generic, free_port, generic_publisher, oxigraph, stop_pid, virtuoso, wait_for
 from test_examples import LOCAL, expected_path
 from test_publish import cli, env, with_bulk_graph
 
@@ -263,3 +263,18 @@ def test_the_serve_command_with_a_generic_backend(generic_store: Store, tmp_path
         assert expected_answer_problems(example, response.text) == []
     finally:
         stop_pid(process.pid)
+
+
+def test_virtuoso_is_not_a_generic_store(tmp_path: Path, prepared: Prepared) -> None:
+    """Virtuoso 7.2.5 has no default graph of its own: the generic ``PUT ?default`` is refused, and publish says why.
+
+    The graph PUTs before it go through HTTP Digest (``--user``), the one thing Oxigraph cannot test.
+    """
+    with virtuoso(tmp_path) as running:
+        client = generic_publisher(as_generic(running))
+        with pytest.raises(PublishError, match="needs a default graph of its own") as caught:
+            client.publish(prepared)
+        assert "not configured to have default graph" in str(caught.value) and "<" not in str(caught.value)
+        counts = client._counts([part.iri for part in prepared.graphs])
+        assert counts == {part.iri: part.triples for part in prepared.graphs}
+        client.close()

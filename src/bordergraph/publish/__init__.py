@@ -74,6 +74,14 @@ class Published:
     notes: list[str] = field(default_factory=list)
 
 
+def said(response: httpx.Response) -> str:
+    """What a store said in an error response, on one line, at most 300 characters (an HTML page: its words)."""
+    text = response.text
+    if "html" in response.headers.get("content-type", "") or text.lstrip().startswith("<"):
+        text = re.sub(r"<[^>]*>", " ", text)  # the words of an error page; tags only, no parsing needed
+    return " ".join(text.split())[:300]
+
+
 def endpoints(gsp_url: str, kind: str) -> tuple[str, str | None]:
     """The store's query and update endpoints, derived from its Graph Store endpoint."""
     if kind == "oxigraph":
@@ -228,7 +236,7 @@ class Publisher:
             except httpx.StreamConsumed as exc:
                 raise PublishError(f"PUT {target} was refused twice (401): check --user and the password") from exc
         if response.status_code not in (200, 201, 204):
-            raise PublishError(f"PUT {target} {params} answered {response.status_code}: {response.text.strip()[:300]}")
+            raise PublishError(f"PUT {target} {params} answered {response.status_code}: {said(response)}")
 
     def _challenge(self, target: str) -> None:
         response = self.http.get(target, params={"graph": RECORD_GRAPH})
@@ -271,14 +279,20 @@ class Publisher:
         for part in prepared.graphs:
             self._put({"graph": part.iri}, self._slice(prepared.named, part), part.length, tick)
         size = prepared.merge.stat().st_size
-        self._put({"default": ""}, lambda: self._read(prepared.merge, 0, size), size, tick)
+        try:
+            self._put({"default": ""}, lambda: self._read(prepared.merge, 0, size), size, tick)
+        except PublishError as exc:
+            raise PublishError(
+                f"{exc}\nthe generic kind publishes the merge as the store's default graph (PUT ?default): the store "
+                "needs a default graph of its own (Virtuoso has none: use --store-kind virtuoso)"
+            ) from exc
         wanted = {part.iri for part in prepared.graphs}
         for iri in sorted(g for g in set(self._counts(None)) - wanted if g.startswith(GRAPHS)):
             response = self.http.delete(self.gsp_url, params={"graph": iri})
             if response.status_code not in (200, 202, 204, 404):  # 404: gone already
                 raise PublishError(
                     f"DELETE {self.gsp_url} graph <{iri}> (not in this version) answered {response.status_code}: "
-                    f"{response.text.strip()[:300]}"
+                    f"{said(response)}"
                 )
 
     def _update(self, sparql: str, attempts: int = UPDATE_ATTEMPTS) -> None:
