@@ -12,7 +12,7 @@ store never see a half-published dataset, and publishing the same build twice ch
   the merge to MERGE_GRAPH and the record of what is published to RECORD_GRAPH: one transaction, so
   readers switch from the old version to the new at once. Staging graphs are dropped afterwards (and
   at the next publish, if one was killed).
-- ``generic``: one ``PUT`` per graph and one for the default graph (``?default``), then one ``DELETE``
+- ``generic``: one ``PUT`` for the default graph (``?default``) and one per graph, then one ``DELETE``
   per graph of an earlier version that this one lacks (the store is taken to hold bordergraph only,
   as with Oxigraph); atomic per graph only, as the Graph Store Protocol promises nothing more. Said
   so on stderr. Queries (the verification) go to ``--query-url``: nothing is derived from the URL.
@@ -269,15 +269,16 @@ class Publisher:
         self._put({}, body, length, tick, content_type="application/n-quads")
 
     def _put_graphs(self, prepared: Prepared, tick: Callable[[int], None]) -> None:
-        """Generic: one PUT per graph, one for the default graph (the merge), then DELETE what an earlier version left.
+        """Generic: PUT the default graph (the merge), then each graph, then DELETE what an earlier version left.
+
+        The default graph goes first: a store that has none of its own (Virtuoso) refuses it before
+        anything has changed.
 
         A graph of an earlier version that this one no longer has (under GRAPHS, bordergraph's graph
         namespace) is deleted, as Oxigraph's whole-dataset PUT would drop it. Any other graph is not
         bordergraph's: it is never deleted, and the verification reports it (the store must hold
         bordergraph only, its default graph being the merge).
         """
-        for part in prepared.graphs:
-            self._put({"graph": part.iri}, self._slice(prepared.named, part), part.length, tick)
         size = prepared.merge.stat().st_size
         try:
             self._put({"default": ""}, lambda: self._read(prepared.merge, 0, size), size, tick)
@@ -286,6 +287,8 @@ class Publisher:
                 f"{exc}\nthe generic kind publishes the merge as the store's default graph (PUT ?default): the store "
                 "needs a default graph of its own (Virtuoso has none: use --store-kind virtuoso)"
             ) from exc
+        for part in prepared.graphs:
+            self._put({"graph": part.iri}, self._slice(prepared.named, part), part.length, tick)
         wanted = {part.iri for part in prepared.graphs}
         for iri in sorted(g for g in set(self._counts(None)) - wanted if g.startswith(GRAPHS)):
             response = self.http.delete(self.gsp_url, params={"graph": iri})
