@@ -1,4 +1,4 @@
-"""`bordergraph serve` on a busy port stops at once and says what to do; it honours BORDERGRAPH_PORT."""
+"""`bordergraph serve` stops at once and says what to do: a busy port, a backend kind without a backend."""
 
 from __future__ import annotations
 
@@ -22,3 +22,15 @@ def test_a_busy_port_stops_serve_before_the_build_with_what_to_do(port: Callable
     assert f"port {busy} on 127.0.0.1 is already in use" in result.output
     assert f"BORDERGRAPH_PORT={busy + 1} make serve" in result.output
     assert "valid" not in result.output.lower(), "it stops before validating"
+
+
+def test_a_backend_kind_without_a_backend_stops_serve_with_what_to_do() -> None:
+    """Regression: ``--backend-kind generic`` without ``--backend`` served the local build without a word."""
+    for args, env in (
+        (["serve", "--backend-kind", "generic"], {}),
+        (["serve"], {"BORDERGRAPH_BACKEND_KIND": "virtuoso"}),
+    ):
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 2, result.output
+        assert "no store was given: add --backend QUERY_URL" in result.output
+        assert "valid" not in result.output.lower(), "it stops before validating"

@@ -110,6 +110,13 @@ def serve(root: Path | None, build_dir: Path, service_allow: tuple[str, ...], **
         settings = Settings(**options, service_allow=tuple(iri for v in service_allow for iri in split_iris(v)))
     except ValueError as exc:
         fail(f"error: {exc}", EXIT_ERROR)
+    kind_source = click.get_current_context().get_parameter_source("backend_kind")
+    if settings.backend is None and kind_source not in (None, click.core.ParameterSource.DEFAULT):
+        fail(  # a kind without a store would silently serve the local build instead
+            f"error: --backend-kind {settings.backend_kind} names the kind of a backend store, but no store was "
+            "given: add --backend QUERY_URL (or BORDERGRAPH_BACKEND), or drop --backend-kind to serve the build",
+            EXIT_ERROR,
+        )
     _check_port(settings.host, settings.port)  # before any build: a busy port is known at once
     try:
         paths = find_paths(root)
