@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bordergraph.publish import PASSWORD_VARIABLE, Publisher, PublishError
+from bordergraph.publish import PASSWORD_VARIABLE, Publisher, PublishError, with_params
 from bordergraph.publish.prepare import Prepared, PrepareError, prepare
 from bordergraph.remote import RemoteStore
 from bordergraph.snapshots import differences, ordering
@@ -251,3 +251,9 @@ def test_a_new_version_replaces_the_old_one(tmp_path: Path, prepared: Prepared) 
         stalled = any("SR171" in note for note in result.notes)
         assert not stalled or any("mix of the two versions" in note for note in result.notes), result.notes
         client.close()
+
+
+def test_a_store_url_keeps_its_own_query_string() -> None:
+    """Regression: httpx's ``params=`` replaced the query string of ``--to`` (e.g. a store's ``?repo=x``)."""
+    assert str(with_params("http://h/store?repo=x", {"graph": "urn:g"})) == "http://h/store?repo=x&graph=urn%3Ag"
+    assert str(with_params("http://h/store", {"default": ""})) == "http://h/store?default="

@@ -82,6 +82,11 @@ def said(response: httpx.Response) -> str:
     return " ".join(text.split())[:300]
 
 
+def with_params(url: str, params: dict[str, str]) -> httpx.URL:
+    """``url`` with ``params`` added to the query string it already has (httpx's ``params=`` replaces it)."""
+    return httpx.URL(url).copy_merge_params(params)
+
+
 def endpoints(gsp_url: str, kind: str) -> tuple[str, str | None]:
     """The store's query and update endpoints, derived from its Graph Store endpoint."""
     if kind == "oxigraph":
@@ -228,18 +233,20 @@ class Publisher:
             # sent twice: get the challenge with a body-less request, so the PUT carries the answer.
             self._challenge(target)
         try:
-            response = self.http.put(target, params=params, content=self._counted(body(), tick), headers=headers)
+            response = self.http.put(with_params(target, params), content=self._counted(body(), tick), headers=headers)
         except httpx.StreamConsumed:  # the challenge went stale between the two requests: once more
             self._challenge(target)
             try:
-                response = self.http.put(target, params=params, content=self._counted(body(), tick), headers=headers)
+                response = self.http.put(
+                    with_params(target, params), content=self._counted(body(), tick), headers=headers
+                )
             except httpx.StreamConsumed as exc:
                 raise PublishError(f"PUT {target} was refused twice (401): check --user and the password") from exc
         if response.status_code not in (200, 201, 204):
             raise PublishError(f"PUT {target} {params} answered {response.status_code}: {said(response)}")
 
     def _challenge(self, target: str) -> None:
-        response = self.http.get(target, params={"graph": RECORD_GRAPH})
+        response = self.http.get(with_params(target, {"graph": RECORD_GRAPH}))
         if response.status_code == 401:
             raise PublishError(
                 f"the store refused the credentials (401 at {target}): check --user and {PASSWORD_VARIABLE}"
@@ -291,7 +298,7 @@ class Publisher:
             self._put({"graph": part.iri}, self._slice(prepared.named, part), part.length, tick)
         wanted = {part.iri for part in prepared.graphs}
         for iri in sorted(g for g in set(self._counts(None)) - wanted if g.startswith(GRAPHS)):
-            response = self.http.delete(self.gsp_url, params={"graph": iri})
+            response = self.http.delete(with_params(self.gsp_url, {"graph": iri}))
             if response.status_code not in (200, 202, 204, 404):  # 404: gone already
                 raise PublishError(
                     f"DELETE {self.gsp_url} graph <{iri}> (not in this version) answered {response.status_code}: "
