@@ -1,7 +1,8 @@
 """A client that goes away (closes its connection mid-query) frees the worker evaluating its query.
 
-Real uvicorn on loopback, real httpx clients that close the connection while the server is still
-evaluating (as the query editor's Cancel, curl's Ctrl-C or a client-side timeout do). What is
+Real uvicorn on loopback; real clients that close the connection while the server is still
+evaluating: httpx requests cancelled mid-answer (curl's Ctrl-C), SPARQLWrapper's own timeout, and
+the query editor's Cancel button in a headless Chromium (fixture ``chromium``). What is
 asserted is what the server shows: ``/metrics`` (cancellations by stage, workers started and
 ready, timeouts, deaths) and the pool (which workers run, what a client holds); never timings.
 The server's timeout is far longer than any wait here: a query that was not stopped would still
@@ -18,6 +19,10 @@ from contextlib import AbstractContextManager
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from SPARQLWrapper import JSON, SPARQLWrapper
 
 from bordergraph.build import Built
 from bordergraph.web.settings import Settings
@@ -32,6 +37,8 @@ WAIT = 60.0  # the longest any condition below is waited for (half the timeout)
 
 #: The ``serve`` fixture (tests/conftest.py): ``serve(built, settings)`` → (base URL, SPARQL router).
 Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
+#: The ``chromium`` fixture: ``chromium(width, height)`` → a headless Chromium driver.
+Chromium = Callable[[int, int], AbstractContextManager[webdriver.Chrome]]
 
 
 def metrics(base: str) -> dict[str, float]:
@@ -160,3 +167,37 @@ def test_a_query_answered_before_its_client_leaves_is_not_cancelled(built: Built
         assert after[RUNNING] == 0 and after[WAITING] == 0
         assert after["bordergraph_workers_started"] == 2 and after["bordergraph_workers_ready"] == 2
         assert set(sparql.pool.pids()) == pids
+
+
+def test_a_client_side_timeout_stops_the_query(built: Built, serve: Serve) -> None:
+    # SPARQLWrapper gives up after its own timeout (urllib closes the socket), as curl's Ctrl-C does.
+    with serve(built, Settings(concurrency=2, timeout=TIMEOUT, rate=0)) as (base, sparql):
+        wrapper = SPARQLWrapper(f"{base}/sparql")
+        wrapper.setQuery(SLOW)
+        wrapper.setReturnFormat(JSON)
+        wrapper.setTimeout(1)
+        with pytest.raises(TimeoutError):
+            wrapper.query()
+        wait_until(lambda: metrics(base)[RUNNING] + metrics(base)[WAITING] == 1, "the query was cancelled")
+        wait_until(lambda: sparql.pool.ready == 2, "both workers are ready")
+        after = metrics(base)
+        assert after[RUNNING] == 1  # a second is long enough for the query to be running
+        assert after["bordergraph_workers_started"] == 3 and after["bordergraph_query_timeouts_total"] == 0
+        assert sparql.pool.busy_pids() == [] and sparql.pool.held_by("127.0.0.1") == 0
+
+
+def test_the_editors_cancel_button_stops_the_query_on_the_server(
+    built: Built, serve: Serve, chromium: Chromium
+) -> None:
+    with serve(built, Settings(concurrency=2, timeout=TIMEOUT, rate=0)) as (base, sparql), chromium(1280, 900) as d:
+        d.get(f"{base}/sparql")
+        WebDriverWait(d, WAIT).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-yasgui-ready"))
+        d.execute_script("window.bordergraphYasgui.getTab().getYasqe().setValue(arguments[0])", SLOW)
+        panel = d.find_element(By.ID, d.execute_script("return window.bordergraphYasgui.getTab().getId()"))
+        panel.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
+        wait_until(lambda: bool(sparql.pool.busy_pids()), "the editor's query runs")
+        d.find_element(By.CSS_SELECTOR, ".cancel-query").click()
+        wait_until(lambda: metrics(base)[RUNNING] == 1, "the server stopped the cancelled query")
+        wait_until(lambda: sparql.pool.ready == 2, "both workers are ready")
+        assert "Cancelled after" in d.find_element(By.CSS_SELECTOR, ".run-status").text
+        assert metrics(base)["bordergraph_workers_started"] == 3
