@@ -95,9 +95,14 @@ async def until_disconnected(receive: Receive) -> None:
     message is then ``http.disconnect``, sent when the connection closes, or when the response is
     complete (this watch is stopped before that). Waiting in ``receive`` also makes uvicorn read the
     socket again, which is how it notices the close (Starlette's ``is_disconnected`` polls the same).
+    A server whose ``receive`` fails is not taken to mean the client left: the query then runs on.
     """
-    while (await receive())["type"] != "http.disconnect":
-        pass
+    try:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+    except Exception:
+        log.exception("cannot watch the client's connection: the query runs to its end")
+        await asyncio.get_running_loop().create_future()  # never done: only the caller's cancel ends this
 
 
 class _Answered(Response):
@@ -496,8 +501,6 @@ class SparqlRouter(APIRouter):
             self._inflight -= 1
             if gone is not None:
                 gone.cancel()
-                if gone.done() and not gone.cancelled():
-                    gone.exception()  # retrieved: a receive that failed is a connection gone, not a log line
         headers = {"Vary": "Accept", "X-Bordergraph-Row-Cap": str(job.row_cap)}
         if answer.status != 200:
             if answer.status == 422:
