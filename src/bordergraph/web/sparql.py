@@ -94,7 +94,8 @@ async def until_disconnected(receive: Receive) -> None:
     Called once the request body has been read (POST) or when there is none (GET): uvicorn's next
     message is then ``http.disconnect``, sent when the connection closes, or when the response is
     complete (this watch is stopped before that). Waiting in ``receive`` also makes uvicorn read the
-    socket again, which is how it notices the close (Starlette's ``is_disconnected`` polls the same).
+    socket again, which is how it notices the close. Starlette's ``StreamingResponse`` listens the same
+    way (``listen_for_disconnect``); it does not for a plain response, hence this watch.
     A server whose ``receive`` fails is not taken to mean the client left: the query then runs on.
     """
     try:
