@@ -39,6 +39,15 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.cancellations = Counter(
+            "bordergraph_query_cancellations",
+            "Queries whose client closed the connection before the answer, by stage: waiting for a worker, "
+            "or running (its worker was killed and replaced).",
+            ["stage"],
+            registry=self.registry,
+        )
+        for stage in ("waiting", "running"):
+            self.cancellations.labels(stage)
         self.worker_deaths = Counter(
             "bordergraph_worker_deaths", "Query workers that died while evaluating.", registry=self.registry
         )
@@ -50,6 +59,11 @@ class Metrics:
         )
         self.workers_ready = Gauge(
             "bordergraph_workers_ready", "Query workers waiting for work.", registry=self.registry
+        )
+        self.workers_started = Gauge(
+            "bordergraph_workers_started",
+            "Query workers started since the server started, replacements included.",
+            registry=self.registry,
         )
 
     def render(self) -> Response:

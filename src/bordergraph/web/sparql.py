@@ -1,7 +1,9 @@
 """The SPARQL 1.1 Protocol router: queries and the read-only Graph Store Protocol, and the service description.
 
 Every query is checked by ``guard``, rate-limited, negotiated (``conneg``) and evaluated with Oxigraph
-in crash-isolated worker processes (``worker`` → ``answer``). A request without a query gets the
+in crash-isolated worker processes (``worker`` → ``answer``). While it waits for a worker or runs, the
+connection is watched: a client that goes away (a closed connection) has its query dropped, and the
+worker evaluating it is killed and replaced, as at the timeout. A request without a query gets the
 service description, or the query editor page when a browser asks for HTML.
 
 rdflib-endpoint was the base class once; its query handler is a closure that evaluates with rdflib,
@@ -11,6 +13,7 @@ each of its parts (this router, ``service.service_description``, and ``ui.render
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import tempfile
@@ -24,6 +27,7 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.types import Receive
 
 from bordergraph.builddir import BuildDir, Inputs, publish, write_store
 from bordergraph.paths import Paths
@@ -54,6 +58,7 @@ from bordergraph.web.ui import SPARQL_PATH, render_yasgui
 from bordergraph.web.worker import (
     ClientBusyError,
     NoWorkerError,
+    QueryCancelledError,
     QueryQuarantinedError,
     QueryTimeoutError,
     WorkerDiedError,
@@ -78,6 +83,27 @@ IN_MEMORY = {"ok": True, "note": "written at start-up from a store the caller va
 RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
 #: How web.answer starts the message of a query Oxigraph cannot parse.
 SYNTAX_ERROR = "query syntax error: "
+#: The status logged and counted for a query whose client went away ("client closed request", as nginx
+#: logs it); the client is not there to receive it.
+CLIENT_GONE = 499
+
+
+async def until_disconnected(receive: Receive) -> None:
+    """Return once the client has closed the connection (the ASGI ``http.disconnect`` message).
+
+    Called once the request body has been read (POST) or when there is none (GET): uvicorn's next
+    message is then ``http.disconnect``, sent when the connection closes, or when the response is
+    complete (this watch is stopped before that). Waiting in ``receive`` also makes uvicorn read the
+    socket again, which is how it notices the close. Starlette's ``StreamingResponse`` listens the same
+    way (``listen_for_disconnect``); it does not for a plain response, hence this watch.
+    A server whose ``receive`` fails is not taken to mean the client left: the query then runs on.
+    """
+    try:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+    except Exception:
+        log.exception("cannot watch the client's connection: the query runs to its end")
+        await asyncio.get_running_loop().create_future()  # never done: only the caller's cancel ends this
 
 
 class _Answered(Response):
@@ -269,6 +295,7 @@ class SparqlRouter(APIRouter):
     async def render_metrics(self) -> Response:
         """Prometheus text format."""
         self.metrics.workers_ready.set(self.pool.ready)
+        self.metrics.workers_started.set(self.pool.started)
         return self.metrics.render()
 
     # -- the protocol ----------------------------------------------------------------------
@@ -387,7 +414,7 @@ class SparqlRouter(APIRouter):
         """
         if self.backend is not None:
             # Not cached: the ETag names the front end's build, and the store can be republished under it.
-            return await self._evaluate(job, client)
+            return await self._evaluate(request, job, client)
         key = (job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap, job.base_iri)
         tag = etag(self.build.id, key)
         cache_headers = {
@@ -403,13 +430,14 @@ class SparqlRouter(APIRouter):
             self.metrics.cache.labels("hit").inc()
             return _Answered(job, kept, {**cache_headers, "X-Bordergraph-Cache": "hit"})
         self.metrics.cache.labels("miss").inc()
-        response = await self._evaluate(job, client)
+        response = await self._evaluate(request, job, client)
         if isinstance(response, _Answered):
             self.cache.put(key, response.answer, len(response.answer.body))
             response.headers.update({**cache_headers, "X-Bordergraph-Cache": "miss"})
         return response
 
-    async def _evaluate(self, job: Job, client: str) -> Response:
+    async def _evaluate(self, request: Request, job: Job, client: str) -> Response:
+        """Evaluate on the backend store or a worker; a worker's query is dropped if the client goes away."""
         settings = self.settings
         if self._inflight >= settings.concurrency + settings.queue:
             self.metrics.rejections.labels("saturated").inc()
@@ -419,13 +447,19 @@ class SparqlRouter(APIRouter):
                 {"Retry-After": "1"},
             )
         self._inflight += 1
+        # The backend's queries are not watched: its HTTP client blocks in a thread, which cannot be
+        # interrupted, and the store stops at its own timeout (docs/operations.md).
+        gone = asyncio.ensure_future(until_disconnected(request.receive)) if self.backend is None else None
         try:
             if self.backend is not None:
                 answer = await self.backend.run(job)
                 if answer.status == 504:
                     self.metrics.timeouts.inc()
             else:
-                answer = await self.pool.run(job, settings.timeout, settings.timeout, client)
+                answer = await self.pool.run(job, settings.timeout, settings.timeout, client, gone)
+        except QueryCancelledError as exc:
+            self.metrics.cancellations.labels("running" if exc.running else "waiting").inc()
+            return error(CLIENT_GONE, "the client closed the connection before the answer: the query was stopped")
         except QueryQuarantinedError as exc:
             self.metrics.rejections.labels("quarantined").inc()
             return error(
@@ -466,6 +500,8 @@ class SparqlRouter(APIRouter):
             )
         finally:
             self._inflight -= 1
+            if gone is not None:
+                gone.cancel()
         headers = {"Vary": "Accept", "X-Bordergraph-Row-Cap": str(job.row_cap)}
         if answer.status != 200:
             if answer.status == 422:

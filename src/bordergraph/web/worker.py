@@ -9,7 +9,9 @@ milliseconds (spawning a fresh interpreter took about 250 ms here). A worker tha
 timeout is killed (its CPU is freed at once) and one that dies is replaced; either way only the
 request it was serving gets an error. A query that killed its worker is remembered (by the hash
 of its normalised text, ``guard.normalise``) and refused for a while, so that sending it again
-cannot keep the pool restarting.
+cannot keep the pool restarting. A query whose client went away (``run``'s ``gone``) is dropped:
+it leaves the queue, or its worker is killed and replaced as at the timeout, and it is not
+quarantined.
 
 Workers are shared fairly between clients (by address). A client holds at most ``per_client``
 workers at once (by default all but one); the last free worker is kept for a client that holds
@@ -39,6 +41,7 @@ from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerProcess
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -72,6 +75,14 @@ class ClientBusyError(Exception):
     """The client already has as many queries running and waiting as it may."""
 
 
+class QueryCancelledError(Exception):
+    """The client went away first: the query was dropped (``running``: its worker was killed and is being replaced)."""
+
+    def __init__(self, running: bool) -> None:
+        super().__init__("the client went away while the query was " + ("running" if running else "waiting"))
+        self.running = running
+
+
 class QueryQuarantinedError(Exception):
     """The query killed a worker recently and is refused until ``remaining`` seconds have passed."""
 
@@ -98,6 +109,11 @@ def _worker_main(conn: Connection, location: str) -> None:
         conn.send(
             evaluate(store, job.query, job.default_graph, job.named_graphs, job.media_type, job.row_cap, job.base_iri)
         )
+
+
+def _watched(future: asyncio.Future[Any], gone: asyncio.Future[Any] | None) -> set[asyncio.Future[Any]]:
+    """What to wait for: ``future``, and ``gone`` when the client's leaving is watched."""
+    return {future} if gone is None else {future, gone}
 
 
 @dataclass(eq=False)
@@ -246,11 +262,16 @@ class WorkerPool:
         with self._lock:
             self._all.discard(worker)
 
-    async def run(self, job: Job, timeout: float, wait: float, client: str = "") -> Answer:
+    async def run(
+        self, job: Job, timeout: float, wait: float, client: str = "", gone: asyncio.Future[Any] | None = None
+    ) -> Answer:
         """Answer ``job`` on a free worker within ``timeout`` seconds of evaluation.
 
         The event loop watches the worker's pipe (``add_reader``) instead of parking a thread on
         it: no thread hop per query, and the timeout is an ordinary ``asyncio`` timeout.
+        ``gone`` finishes when the client has gone away (the router watches the connection): the
+        query then stops waiting, or its worker is killed as at the timeout, and no one is blamed
+        (it is not quarantined, and its client holds no worker for it any more).
 
         Raises:
             QueryQuarantinedError: this query killed a worker less than ``quarantine`` seconds ago.
@@ -258,8 +279,11 @@ class WorkerPool:
             NoWorkerError: no worker was free within ``wait`` seconds.
             QueryTimeoutError: the query overran; its worker was killed and is being replaced.
             WorkerDiedError: the worker died while evaluating; it is being replaced.
+            QueryCancelledError: ``gone`` finished first; a worker evaluating the query was killed.
 
         """
+        if gone is not None and gone.done():
+            raise QueryCancelledError(running=False)
         key = fingerprint(job.query)
         remaining = self._crashed.get(key, 0.0) - time.monotonic()
         if remaining > 0:
@@ -268,10 +292,10 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         self._loop = loop
         cheap = (self.lane or self.reserve) and key in self._cheap
-        worker = await self._acquire(loop, wait, client, cheap)
+        worker = await self._acquire(loop, wait, client, cheap, gone)
         started = time.monotonic()
         try:
-            answer = await self._evaluate(loop, worker, job, timeout, key)
+            answer = await self._evaluate(loop, worker, job, timeout, key, gone)
         finally:
             self._holding[client] -= 1
             if self._holding[client] <= 0:
@@ -285,7 +309,13 @@ class WorkerPool:
         return answer
 
     async def _evaluate(
-        self, loop: asyncio.AbstractEventLoop, worker: _Worker, job: Job, timeout: float, key: str
+        self,
+        loop: asyncio.AbstractEventLoop,
+        worker: _Worker,
+        job: Job,
+        timeout: float,
+        key: str,
+        gone: asyncio.Future[Any] | None = None,
     ) -> Answer:
         readable: asyncio.Future[None] = loop.create_future()
         fd = worker.conn.fileno()
@@ -300,14 +330,23 @@ class WorkerPool:
             worker.conn.send(job)
             loop.add_reader(fd, wake)
             try:
-                await asyncio.wait_for(readable, timeout)
+                # asyncio.wait, not wait_for: ``gone`` is the router's to cancel, never this wait's.
+                await asyncio.wait(_watched(readable, gone), timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 loop.remove_reader(fd)
+            if not readable.done():  # an answer that came with the client's leaving is still taken
+                if gone is not None and gone.done():
+                    raise QueryCancelledError(running=True)
+                raise TimeoutError
             os.set_blocking(fd, True)
             answer: Answer = worker.conn.recv()
         except TimeoutError:
             self._retire(worker)
             raise QueryTimeoutError from None
+        except QueryCancelledError:  # as at the timeout: no one is blamed, and the CPU is freed at once
+            self._retire(worker)
+            log.info("the client went away: its query (sha256 %s) was stopped and its worker replaced", key[:16])
+            raise
         except (EOFError, OSError):
             worker.process.join(timeout=1)  # reap it, so that the exit code (the signal) is known
             code = worker.process.exitcode
@@ -340,8 +379,22 @@ class WorkerPool:
         self._holding[client] += 1
         self._general += not cheap
 
-    async def _acquire(self, loop: asyncio.AbstractEventLoop, wait: float, client: str, cheap: bool) -> _Worker:
-        """A worker for ``client``, counted in what it holds; waits its turn for at most ``wait`` seconds."""
+    async def _acquire(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        wait: float,
+        client: str,
+        cheap: bool,
+        gone: asyncio.Future[Any] | None = None,
+    ) -> _Worker:
+        """A worker for ``client``, counted in what it holds; waits its turn for at most ``wait`` seconds.
+
+        Raises:
+            ClientBusyError: ``client`` already has ``client_queue`` queries waiting.
+            NoWorkerError: no worker came its way within ``wait`` seconds.
+            QueryCancelledError: ``gone`` finished first (a worker handed over meanwhile is given back).
+
+        """
         if not self._waiters and self._may_take(client, cheap):
             with contextlib.suppress(queue.Empty):
                 worker = self._live_idle()
@@ -354,8 +407,12 @@ class WorkerPool:
         self._waiters.append(waiter)
         self._dispatch()
         try:
-            await asyncio.wait_for(asyncio.shield(waiter.future), wait)
-        except BaseException as exc:  # timed out or cancelled: give back a worker handed over meanwhile
+            await asyncio.wait(_watched(waiter.future, gone), timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            if gone is not None and gone.done():
+                raise QueryCancelledError(running=False)
+            if not waiter.future.done():
+                raise TimeoutError
+        except BaseException as exc:  # timed out, gone or cancelled: give back a worker handed over meanwhile
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
             if waiter.future.done() and not waiter.future.cancelled():
@@ -418,6 +475,11 @@ class WorkerPool:
     def ready(self) -> int:
         """Workers loaded and waiting for a query."""
         return self._idle.qsize()
+
+    @property
+    def waiting(self) -> int:
+        """Queries waiting for a worker."""
+        return len(self._waiters)
 
     def busy_pids(self) -> list[int]:
         """Process ids of the workers evaluating a query now."""
