@@ -35,7 +35,7 @@ from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
 from bordergraph.web.answer import Answer, Job
 from bordergraph.web.backend import Backend
-from bordergraph.web.cache import AnswerCache, etag, not_modified
+from bordergraph.web.cache import SEEN, AnswerCache, CachedAnswers, Seen, etag, not_modified
 from bordergraph.web.conneg import (
     ALIASES,
     GRAPH_ANSWERS,
@@ -175,7 +175,10 @@ class SparqlRouter(APIRouter):
     # -- life cycle ------------------------------------------------------------------------
 
     def install(self, app: FastAPI) -> None:
-        """Open CORS for reads (public endpoints are queried from browsers) and count requests."""
+        """Open CORS for reads (public endpoints are queried from browsers), count requests, and add the fast path.
+
+        The fast path (``cache.CachedAnswers``) answers a repeated query before the framework.
+        """
         app.add_middleware(
             CORSMiddleware,
             allow_origins=["*"],
@@ -185,6 +188,15 @@ class SparqlRouter(APIRouter):
             max_age=86400,
         )
         self.metrics.install(app)
+        if self.backend is None:  # added last, so outermost (backend answers are never cached)
+            app.add_middleware(
+                CachedAnswers,
+                cache=self.cache,
+                metrics=self.metrics,
+                rate_limiter=self.rate_limiter,
+                body_cap=self.settings.body_cap,
+                paths=(SPARQL_PATH, SPARQL_PATH + "/"),
+            )
 
     async def wait_for_workers(self) -> None:
         """Wait (off the event loop) until every query worker has loaded the dataset."""
@@ -396,7 +408,7 @@ class SparqlRouter(APIRouter):
                 canonical = [m for m in offered if m not in ALIASES]
                 return error(406, f"cannot answer a {form or 'query'} in {accept}; offered: {', '.join(canonical)}")
             job = Job(query, default_graph, named_graphs, media, self.settings.row_cap, base_iri)
-            response = await self._answer(request, job, client)
+            response = await self._answer(request, job, client, form)
             status = response.status_code
             rows = int(response.headers.get("x-bordergraph-rows", 0))
             return response
@@ -406,11 +418,12 @@ class SparqlRouter(APIRouter):
                 query=query, form=form, method=request.method, client=client, status=status, rows=rows, started=started
             )
 
-    async def _answer(self, request: Request, job: Job, client: str) -> Response:
+    async def _answer(self, request: Request, job: Job, client: str, form: str | None = None) -> Response:
         """An answer from the HTTP caches when the request allows it, else from a worker.
 
         The ETag is known before evaluation (build id + request), so ``If-None-Match`` is answered
-        304 without a worker, and a repeated query is answered from the in-process cache.
+        304 without a worker, and a repeated query is answered from the in-process cache. Either is
+        told to the fast path (``cache.CachedAnswers``), which answers the same request next time.
         """
         if self.backend is not None:
             # Not cached: the ETag names the front end's build, and the store can be republished under it.
@@ -422,12 +435,17 @@ class SparqlRouter(APIRouter):
             "Cache-Control": f"public, max-age={self.settings.cache_max_age}",
             "Vary": "Accept",
         }
+        seen: Seen | None = request.scope.get(SEEN)
         if not_modified(request.headers.get("if-none-match"), tag):
             self.metrics.cache.labels("not_modified").inc()
+            if seen is not None:
+                seen.record("not_modified", key, tag, form, job.query, None)
             return Response(status_code=304, headers=cache_headers)
         kept = self.cache.get(key)
         if isinstance(kept, Answer):
             self.metrics.cache.labels("hit").inc()
+            if seen is not None:
+                seen.record("hit", key, tag, form, job.query, kept)
             return _Answered(job, kept, {**cache_headers, "X-Bordergraph-Cache": "hit"})
         self.metrics.cache.labels("miss").inc()
         response = await self._evaluate(request, job, client)
