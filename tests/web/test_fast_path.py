@@ -15,6 +15,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from functools import partial
 
 import httpx
 import pytest
@@ -131,7 +132,7 @@ def test_another_accept_dataset_or_host_is_not_served_another_answer(
     text = query("keys")
     answers = {}
     for accept in (JSON_RESULTS, "text/csv", "text/tab-separated-values"):
-        got = repeated(lambda a=accept: httpx.get(endpoint, params={"query": text}, headers={"Accept": a}), 3)
+        got = repeated(partial(httpx.get, endpoint, params={"query": text}, headers={"Accept": accept}), 3)
         assert_same_answers(got)  # a miss first: the other formats' answers were not taken for it
         assert got[0].headers["content-type"].startswith(accept)
         answers[accept] = got[0]
@@ -149,12 +150,8 @@ def test_another_accept_dataset_or_host_is_not_served_another_answer(
     with serve(built, Settings(rate=0), None) as (base, _):
         construct = {"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"}
         for host in ("one.example", "two.example"):
-            got = repeated(
-                lambda h=host: httpx.get(
-                    f"{base}/sparql", params=construct, headers={"Host": h, "Accept": "application/n-triples"}
-                ),
-                3,
-            )
+            headers = {"Host": host, "Accept": "application/n-triples"}
+            got = repeated(partial(httpx.get, f"{base}/sparql", params=construct, headers=headers), 3)
             assert_same_answers(got)
             assert got[0].text.startswith(f"<http://{host}/s> <http://{host}/p> ")
 

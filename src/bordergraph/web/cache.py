@@ -76,6 +76,14 @@ class AnswerCache:
         self.hits += 1
         return entry[0]
 
+    def peek(self, key: Hashable) -> object | None:
+        """The kept value for ``key`` (now the most recently used), or None; not counted as a hit or miss."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry[0]
+
     def put(self, key: Hashable, answer: object, size: int) -> bool:
         """Keep ``answer`` (``size`` bytes of body) unless it is too large; whether it was kept."""
         cost = size + ENTRY_OVERHEAD
@@ -102,7 +110,7 @@ SEEN = "bordergraph.cache.seen"
 _FORM = b"application/x-www-form-urlencoded"
 _QUERY_BODY = b"application/sparql-query"
 #: The request headers any part of the stack reads to answer a query (the first of each counts, as in Starlette).
-_READ = (b"accept", b"host", b"origin", b"content-type", b"content-length", b"if-none-match")
+_READ = frozenset((b"accept", b"host", b"origin", b"content-type", b"content-length", b"if-none-match"))
 _ALIAS = object()  # the first item of every alias key: never equal to an answer key
 
 
@@ -232,23 +240,28 @@ class CachedAnswers:
                 await self.app(scope, receive, send)
                 return
             body = b"".join(m.get("body", b"") for m in messages)
+        query_string: bytes = scope.get("query_string", b"")
+        host, accept, origin = read.get(b"host"), read.get(b"accept"), read.get(b"origin")
+        server = scope.get("server")  # the URL's host when there is no Host header
+        path = scope["path"]
         alias_key = (
             _ALIAS,
             method,
             scope.get("scheme"),
-            read.get(b"host"),
-            scope.get("server"),
-            scope["path"],
-            scope.get("query_string", b""),
-            read.get(b"accept"),
-            read.get(b"origin"),
+            host,
+            server,
+            path,
+            query_string,
+            accept,
+            origin,
             content_type,
             body,
         )
-        alias = self.cache.get(alias_key)
+        alias = self.cache.peek(alias_key)
         if isinstance(alias, _Alias) and await self._answer(alias, read.get(b"if-none-match"), scope, send, started):
             return
-        await self._learn(alias_key, scope, receive, send)
+        size = len(query_string) + len(body) + sum(len(v) for v in (host, accept, origin, content_type) if v)
+        await self._learn(alias_key, size, scope, receive, send)
 
     async def _answer(
         self, alias: _Alias, if_none_match: bytes | None, scope: Scope, send: Send, started: float
@@ -292,7 +305,9 @@ class CachedAnswers:
             metrics.requests.labels(alias.route, method, str(sent)).inc()
         return True
 
-    async def _learn(self, alias_key: tuple[object, ...], scope: Scope, receive: Receive, send: Send) -> None:
+    async def _learn(
+        self, alias_key: tuple[object, ...], size: int, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         """Hand the request to the app; remember its response start if the full path answered from the cache."""
         seen = Seen()
         scope[SEEN] = seen
@@ -309,9 +324,9 @@ class CachedAnswers:
         status, headers = start[0]["status"], start[0]["headers"]
         if (seen.outcome, status) not in (("hit", 200), ("not_modified", 304)):
             return
-        known = self.cache.get(alias_key)
+        known = self.cache.peek(alias_key)
         route = getattr(scope.get("route"), "path", "unmatched")
-        size = sum(len(part) for part in alias_key[6:] if part) + len(seen.query) * 2
+        size += len(seen.query) * 2  # the bytes of the alias key above, and the query text (if not shared)
         alias = known if isinstance(known, _Alias) and known.key == seen.key else _Alias(seen, route, size)
         if seen.outcome == "hit":
             assert seen.answer is not None
