@@ -18,7 +18,7 @@ import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +26,8 @@ from bordergraph.web.answer import Answer
 from bordergraph.web.metrics import log_query
 
 if TYPE_CHECKING:
+    from prometheus_client.metrics import MetricWrapperBase
+
     from bordergraph.web.metrics import Metrics
     from bordergraph.web.ratelimit import RateLimiter
 
@@ -200,6 +202,7 @@ class CachedAnswers:
         self.rate_limiter = rate_limiter
         self.body_cap = body_cap
         self.paths = frozenset(paths)
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer from the cache when the request was seen before, else hand it to the app and learn."""
@@ -278,10 +281,11 @@ class CachedAnswers:
                 return False
             headers, length, rows, media_type = alias.hit
             kept = self.cache.get(alias.key)
-            if not isinstance(kept, Answer) or (len(kept.body), kept.rows, kept.media_type) != (
-                length,
-                rows,
-                media_type,
+            if (
+                not isinstance(kept, Answer)
+                or kept.rows != rows
+                or len(kept.body) != length
+                or kept.media_type != media_type
             ):
                 return False  # evicted (or evaluated again since): the full path answers and is learnt again
             status, outcome, body = 200, "hit", kept.body
@@ -290,8 +294,8 @@ class CachedAnswers:
             return False  # the full path checks again and answers the 429
         self.cache.early += 1
         metrics = self.metrics
-        metrics.cache.labels(outcome).inc()
-        metrics.query_seconds.labels(alias.form or "unknown").observe(time.monotonic() - started)
+        self._child(metrics.cache, outcome).inc()
+        self._child(metrics.query_seconds, alias.form or "unknown").observe(time.monotonic() - started)
         method = scope["method"]
         log_query(
             query=alias.query, form=alias.form, method=method, client=client, status=status, rows=rows, started=started
@@ -302,8 +306,16 @@ class CachedAnswers:
             sent = status
             await send({"type": "http.response.body", "body": body})
         finally:
-            metrics.requests.labels(alias.route, method, str(sent)).inc()
+            self._child(metrics.requests, alias.route, method, str(sent)).inc()
         return True
+
+    def _child(self, metric: MetricWrapperBase, *values: str) -> Any:
+        """``metric.labels(*values)``, looked up once (``labels`` validates and takes a lock on every call)."""
+        key = (id(metric), values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
 
     async def _learn(
         self, alias_key: tuple[object, ...], size: int, scope: Scope, receive: Receive, send: Send
