@@ -173,18 +173,19 @@ def _replaying(messages: list[Message], receive: Receive) -> Receive:
 class CachedAnswers:
     """A pure ASGI middleware answering a query request seen before from the answer cache, before FastAPI.
 
-    A cache hit through the framework costs several times the answer itself (routing, dependency
-    solving, the guard's parse, negotiation, the middleware stack: ``bench/cache_hit.py``). Here a
-    GET or POST of ``paths`` is keyed by the bytes the stack reads to answer it (method, scheme,
-    host, path, query string, and the Accept, Origin and Content-Type headers and the body), which
-    needs no parsing. The first time the full path answers such a request from the cache (or with a
+    A cache hit through the framework cost four times a whole request of a constant-body FastAPI app
+    (routing, dependency solving, the guard's parse, negotiation, the middleware stack; measured by
+    ``bench/cache_hit.py``). Here a GET or POST of ``paths`` is keyed by the bytes the stack reads to
+    answer it (method, scheme, host, path, query string, the Accept, Origin and Content-Type headers,
+    the body), which needs no parsing. The first time the full path answers such a request from the cache (or with a
     304), it says so in ``scope[SEEN]`` and the response start it sent is kept, under that key, in the
     answer cache itself (its bytes counted). A later identical request whose answer is still cached is
     sent that same start and the cached body, after what the full path does for a hit: the rate limit
     (a refusal goes to the full path, which answers the 429), the cache and request metrics, the
     query-time histogram and the access log line. Anything else (HEAD, an unknown request, an
     evicted answer, a body over the cap or another content type) goes through the full path as before.
-    Written by hand: the caching middlewares of the ecosystem key on the URL only.
+    Written by hand: a generic ASGI response cache cannot know which requests the router answered
+    from its own cache, nor count a replayed answer against the rate limit, the metrics and the log.
     """
 
     def __init__(
