@@ -146,17 +146,27 @@ class Sampler:
         while not self._stop.wait(self.interval):
             self.sample()
 
-    def __enter__(self) -> Sampler:
+    def start(self) -> Sampler:
+        """Take a first sample and go on sampling in the background."""
         self.sample()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
+        """Stop sampling, after a last sample (once: later calls do nothing)."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
         self.sample()
+
+    def __enter__(self) -> Sampler:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def mb(kib: float) -> str:
