@@ -55,7 +55,7 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from memory import KB, Sampler, tree
+from memory import KB, ORDER, Sampler, Usage, tree
 from run import BENCH, DATA, ID, JSON_RESULTS, PREFIXES, PYTHON, SIZES, Server, free_port, queries
 
 OXIGRAPH = Path(PYTHON).parent / "oxigraph"
@@ -261,9 +261,20 @@ def build_dir(size: str) -> Path:
     return DATA / f"{size}.oxigraph"
 
 
+#: Extra arguments for serve_bordergraph.py (``--bordergraph-args``), e.g. ``--concurrency 2``.
+BORDERGRAPH_ARGS: list[str] = []
+
+
 def command(name: str, data: Path, size: str, port: int) -> tuple[list[str], str]:
     if name == "bordergraph":
-        return [PYTHON, str(BENCH / "serve_bordergraph.py"), str(data), "--port", str(port)], "/sparql"
+        return [
+            PYTHON,
+            str(BENCH / "serve_bordergraph.py"),
+            str(data),
+            "--port",
+            str(port),
+            *BORDERGRAPH_ARGS,
+        ], "/sparql"
     if name == "bare":
         return [PYTHON, str(BENCH / "bare_app.py"), str(data), "--port", str(port)], "/sparql"
     if name == "floor":
@@ -480,6 +491,7 @@ def measure(name: str, data: Path, size: str, mixes: Mixes, args: argparse.Names
         figures.values["peak PSS sum, sampled (MB)"] = sampler.peak.pss / KB
         figures.values["peak USS sum, sampled (MB)"] = sampler.peak.uss / KB
         figures.values["processes"] = len(sampler.per_process)
+        figures.notes.append(f"each process's peak, RSS / PSS / USS (MB): {per_process(sampler)}")
         if name == "bordergraph":
             ms, failed = replacement(server, mixes.lookup)
             figures.values["worker replacement (ms)"] = ms
@@ -489,6 +501,19 @@ def measure(name: str, data: Path, size: str, mixes: Mixes, args: argparse.Names
         sampler.stop()
         server.stop()
     return figures
+
+
+def per_process(sampler: Sampler) -> str:
+    """Each kind of process's peaks (the largest of its kind), e.g. ``main 120/98/95; worker ×4 40/19/16``."""
+    kinds: dict[str, list[Usage]] = {}
+    for kind, peak in sampler.per_process.values():
+        kinds.setdefault(kind, []).append(peak)
+    parts = []
+    for kind, peaks in sorted(kinds.items(), key=lambda item: ORDER.index(item[0]) if item[0] in ORDER else 9):
+        top = Usage(*(max(getattr(p, f) for p in peaks) for f in ("rss", "pss", "uss", "hwm")))
+        count = f" ×{len(peaks)}" if len(peaks) > 1 else ""
+        parts.append(f"{kind}{count} {top.rss / KB:.0f}/{top.pss / KB:.0f}/{top.uss / KB:.0f}")
+    return "; ".join(parts)
 
 
 TARGETS = [
@@ -551,7 +576,9 @@ def main() -> None:
     parser.add_argument("--flooders", type=int, default=8, help="connections flooding slow queries")
     parser.add_argument("--rdflib-max", type=int, default=150_000)
     parser.add_argument("--start-timeout", type=float, default=900.0)
+    parser.add_argument("--bordergraph-args", default="", help="extra arguments for serve_bordergraph.py")
     args = parser.parse_args()
+    BORDERGRAPH_ARGS.extend(args.bordergraph_args.split())
     args.clients = [int(c) for c in args.clients.split(",")]
     DATA.mkdir(exist_ok=True)
     import uvloop  # the client's loop too: less CPU taken from the server under test

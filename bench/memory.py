@@ -1,6 +1,6 @@
 """Memory of a server and all its processes: RSS, PSS and USS, sampled while it works (issue 11).
 
-Usage: .venv/bin/python bench/memory.py bench/data/100k.nq [--duration 4] [--clients 8]
+Usage: .venv/bin/python bench/memory.py bench/data/100k.nq [--duration 4] [--clients 8] [--serve-args "--cache-bytes 0"]
 
 Starts ``bench/serve_bordergraph.py FILE`` (the build beside the file is made on a first start and
 reused), samples every process of it (the main process, the fork server, the query workers, the
@@ -197,7 +197,7 @@ def snapshot(root: int) -> dict[int, Usage]:
 def main() -> None:
     """Start bordergraph on a file, sample it idle, under the whole mix and after; print the tables."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from compare import Mixes, entities, load, start
+    from compare import BORDERGRAPH_ARGS, Mixes, entities, load, start
     from run import DATA
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -205,7 +205,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=4.0, help="seconds of the whole mix")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--start-timeout", type=float, default=900.0)
+    parser.add_argument("--serve-args", default="", help="extra arguments for serve_bordergraph.py")
     args = parser.parse_args()
+    BORDERGRAPH_ARGS.extend(args.serve_args.split())
     DATA.mkdir(exist_ok=True)
     import json
 
