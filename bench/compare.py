@@ -13,12 +13,14 @@ Servers, each started in its own process group on a free loopback port and stopp
   is printed as its build time, the second start (which may reuse what the first one built) is
   its ready time.
 
-Figures per server: ready time after start; peak RSS (VmHWM) summed over the server and all its
-processes; requests per second of the whole mix and of the lookup mix at 1, 8 and 32 keep-alive
-clients; p50/p95 of a cheap query while another client (another loopback address) floods slow
-queries; requests per second of one repeated query at 8 clients; worker replacement (bordergraph:
-SIGKILL one worker, time until the pool is whole again). Each table ends with bordergraph's
-ratios against the bare app, ``oxigraph serve-read-only`` and the floor, next to issue 11's targets.
+Figures per server: ready time after start; memory of the server and all its processes (see
+``memory.py``): the sum of each process's peak RSS (VmHWM), and the peaks of the RSS, PSS and USS
+sums sampled every 0.25 s from start to the end of the repeated-query phase; requests per second
+of the whole mix and of the lookup mix at 1, 8 and 32 keep-alive clients; p50/p95 of a cheap
+query while another client (another loopback address) floods slow queries; requests per second of
+one repeated query at 8 clients; worker replacement (bordergraph: SIGKILL one worker, time until
+the pool is whole again). Each table ends with bordergraph's ratios against the bare app,
+``oxigraph serve-read-only`` and the floor, next to issue 11's targets.
 
 Every request of the two mixes is a distinct query text (a counter in a trailing comment), so no
 answer cache can serve it: the mixes measure evaluation. The repeated query measures caching.
@@ -39,7 +41,6 @@ import itertools
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -54,6 +55,7 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from memory import KB, ORDER, Sampler, Usage, tree
 from run import BENCH, DATA, ID, JSON_RESULTS, PREFIXES, PYTHON, SIZES, Server, free_port, queries
 
 OXIGRAPH = Path(PYTHON).parent / "oxigraph"
@@ -206,19 +208,6 @@ def flood(url: str, cheap: Callable[[], Query], slow: Callable[[], Query], flood
 # -- servers ---------------------------------------------------------------------------------
 
 
-def _tree(root: int) -> set[int]:
-    """The process and all its descendants (from /proc/PID/task/TID/children: no scan of /proc)."""
-    tree, frontier = set(), [root]
-    while frontier:
-        pid = frontier.pop()
-        tree.add(pid)
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                with contextlib.suppress(OSError):
-                    frontier += [int(c) for c in (task / "children").read_text().split() if int(c) not in tree]
-    return tree
-
-
 def _cpu_seconds(pids: set[int]) -> float:
     total = 0
     for pid in pids:
@@ -226,20 +215,6 @@ def _cpu_seconds(pids: set[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def pss_mb(server: Server) -> float:
-    """Proportional set size of the server's processes now, summed.
-
-    Shared pages (what the fork server imported before forking the workers) count once in all,
-    where the RSS sum counts them once per process.
-    """
-    total = 0
-    for pid in _tree(server.process.pid):
-        with contextlib.suppress(OSError):
-            match = re.search(r"^Pss:\s+(\d+) kB", Path(f"/proc/{pid}/smaps_rollup").read_text(), re.MULTILINE)
-            total += int(match.group(1)) if match else 0
-    return total / 1024
 
 
 def settle(server: Server, limit: float = 120.0) -> float:
@@ -256,7 +231,7 @@ def settle(server: Server, limit: float = 120.0) -> float:
             quiet = 0
             time.sleep(0.3)
             continue
-        pids = _tree(server.process.pid)
+        pids = tree(server.process.pid)
         before = _cpu_seconds(pids)
         time.sleep(0.3)
         quiet = quiet + 1 if _cpu_seconds(pids) - before < 0.01 else 0
@@ -286,9 +261,20 @@ def build_dir(size: str) -> Path:
     return DATA / f"{size}.oxigraph"
 
 
+#: Extra arguments for serve_bordergraph.py (``--bordergraph-args``), e.g. ``--concurrency 2``.
+BORDERGRAPH_ARGS: list[str] = []
+
+
 def command(name: str, data: Path, size: str, port: int) -> tuple[list[str], str]:
     if name == "bordergraph":
-        return [PYTHON, str(BENCH / "serve_bordergraph.py"), str(data), "--port", str(port)], "/sparql"
+        return [
+            PYTHON,
+            str(BENCH / "serve_bordergraph.py"),
+            str(data),
+            "--port",
+            str(port),
+            *BORDERGRAPH_ARGS,
+        ], "/sparql"
     if name == "bare":
         return [PYTHON, str(BENCH / "bare_app.py"), str(data), "--port", str(port)], "/sparql"
     if name == "floor":
@@ -353,7 +339,7 @@ def prepare(name: str, data: Path, size: str, limit: float) -> float | None:
 def workers(server: Server) -> list[int]:
     """The query workers of bordergraph: the multiprocessing children (spawned, or forked by a fork server)."""
     children: dict[int, int] = {}
-    for pid in _tree(server.process.pid) - {server.process.pid}:
+    for pid in tree(server.process.pid) - {server.process.pid}:
         with contextlib.suppress(OSError, IndexError):
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
             if b"multiprocessing" in cmdline and b"resource_tracker" not in cmdline:
@@ -472,6 +458,7 @@ def measure(name: str, data: Path, size: str, mixes: Mixes, args: argparse.Names
     if built is not None:
         figures.values["build (s)"] = built
     server = start(name, data, size, args.start_timeout)
+    sampler = Sampler(server.process.pid).start()
     try:
         figures.values["ready after start (s)"] = server.ready_after
         phases: list[tuple[str, Callable[[], Query], list[int]]] = [
@@ -498,22 +485,44 @@ def measure(name: str, data: Path, size: str, mixes: Mixes, args: argparse.Names
             figures.notes.append(f"flood: {waited:.0f} s before the server was idle again")
         run = load(server.url, mixes.repeated, 8, args.duration)
         figures.values["repeated query req/s @8"] = run.rate
+        sampler.stop()  # before the worker is killed: its replacement is a start-up, not the load
         figures.values["peak RSS, all processes (MB)"] = server.peak_rss_mb()
-        figures.values["PSS now, all processes (MB)"] = pss_mb(server)
+        figures.values["peak RSS sum, sampled (MB)"] = sampler.peak.rss / KB
+        figures.values["peak PSS sum, sampled (MB)"] = sampler.peak.pss / KB
+        figures.values["peak USS sum, sampled (MB)"] = sampler.peak.uss / KB
+        figures.values["processes"] = len(sampler.per_process)
+        figures.notes.append(f"each process's peak, RSS / PSS / USS (MB): {per_process(sampler)}")
         if name == "bordergraph":
             ms, failed = replacement(server, mixes.lookup)
             figures.values["worker replacement (ms)"] = ms
             if failed:
                 figures.notes.append(f"worker replacement: {failed} request(s) failed")
     finally:
+        sampler.stop()
         server.stop()
     return figures
+
+
+def per_process(sampler: Sampler) -> str:
+    """Each kind of process's peaks (the largest of its kind), e.g. ``main 120/98/95; worker ×4 40/19/16``."""
+    kinds: dict[str, list[Usage]] = {}
+    for kind, peak in sampler.per_process.values():
+        kinds.setdefault(kind, []).append(peak)
+    parts = []
+    for kind, peaks in sorted(kinds.items(), key=lambda item: ORDER.index(item[0]) if item[0] in ORDER else 9):
+        top = Usage(*(max(getattr(p, f) for p in peaks) for f in ("rss", "pss", "uss", "hwm")))
+        count = f" ×{len(peaks)}" if len(peaks) > 1 else ""
+        parts.append(f"{kind}{count} {top.rss / KB:.0f}/{top.pss / KB:.0f}/{top.uss / KB:.0f}")
+    return "; ".join(parts)
 
 
 TARGETS = [
     # (metric, baseline, ≥ or ≤, target), checked for bordergraph
     ("ready after start (s)", None, "≤", 1.0),
     ("peak RSS, all processes (MB)", "oxigraph ro", "≤", 1.5),
+    ("peak RSS sum, sampled (MB)", "oxigraph ro", "≤", 1.5),
+    ("peak PSS sum, sampled (MB)", "oxigraph ro", "≤", 1.5),
+    ("peak USS sum, sampled (MB)", "oxigraph ro", "", 0.0),
     *[(f"whole mix req/s @{c}", "bare", "≥", 0.9) for c in (1, 8, 32)],
     *[(f"whole mix req/s @{c}", "oxigraph ro", "≥", 2.0) for c in (1, 8, 32)],
     *[(f"lookup mix req/s @{c}", "bare", "", 0.0) for c in (1, 8, 32)],
@@ -567,7 +576,9 @@ def main() -> None:
     parser.add_argument("--flooders", type=int, default=8, help="connections flooding slow queries")
     parser.add_argument("--rdflib-max", type=int, default=150_000)
     parser.add_argument("--start-timeout", type=float, default=900.0)
+    parser.add_argument("--bordergraph-args", default="", help="extra arguments for serve_bordergraph.py")
     args = parser.parse_args()
+    BORDERGRAPH_ARGS.extend(args.bordergraph_args.split())
     args.clients = [int(c) for c in args.clients.split(",")]
     DATA.mkdir(exist_ok=True)
     import uvloop  # the client's loop too: less CPU taken from the server under test
@@ -599,7 +610,8 @@ def main() -> None:
     if len(report) > 1 and all("bordergraph" in r for r in report.values()):
         print("\nbordergraph, cost against data size (linear would follow the triples column)")
         sizes = list(report)
-        for metric in ("ready after start (s)", "peak RSS, all processes (MB)", "whole mix req/s @1"):
+        for metric in ("ready after start (s)", "peak RSS, all processes (MB)", "peak PSS sum, sampled (MB)",
+                       "whole mix req/s @1"):  # fmt: skip
             row = "  ".join(f"{s}: {report[s]['bordergraph'].get(metric, float('nan')):,.1f}" for s in sizes)
             print(f"  {metric:32} {row}")
 

@@ -20,6 +20,7 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("nquads", type=Path)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--cache-bytes", type=int, default=None, help="answer cache (default: the server's own)")
     args = parser.parse_args()
     started = time.monotonic()
     builds = args.nquads.with_suffix(".bordergraph")
@@ -78,6 +80,8 @@ def main() -> None:
     from bordergraph.web.settings import Settings
 
     settings = Settings(port=args.port, concurrency=args.concurrency, queue=256, rate=0, row_cap=1_000_000, timeout=120)
+    if args.cache_bytes is not None:
+        settings = replace(settings, cache_bytes=args.cache_bytes)
     search = found.path / SEARCH
     store = QueryStore(found.open_store())
     app = create_app(store, find_paths(), found.path / DUMP, settings, search_index=search, build=found)

@@ -6,7 +6,9 @@ In a notebook::
     ds = bordergraph.load()          # rdflib Dataset, one named graph per source, validated
     g = bordergraph.to_networkx()    # the property graph (actors, meetings, agreements, ...)
 
-Importing the package stays cheap: rdflib, pyoxigraph and networkx load on the first call.
+Importing the package stays cheap: rdflib, pyoxigraph and networkx load on the first call, and
+``__version__`` (read from the installed metadata by ``importlib.metadata``) on first use: the query
+workers import the package and never need it.
 """
 
 from __future__ import annotations
@@ -14,14 +16,22 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from bordergraph.version import __version__
-
 if TYPE_CHECKING:
     import networkx as nx
     import pyoxigraph as ox
     from rdflib import Dataset
 
     from bordergraph.build import Built
+    from bordergraph.version import __version__
+else:
+
+    def __getattr__(name: str) -> object:
+        """``__version__``, read on first use (PEP 562)."""
+        if name == "__version__":
+            from bordergraph.version import __version__
+
+            return __version__
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
 """The one prefix map of bordergraph, used by every graph, query, export and page.
 
 CURIE compaction and expansion go through the ``curies`` package (one converter, longest namespace
-wins), so every module writes ``bgr:cbp`` the same way.
+wins), so every module writes ``bgr:cbp`` the same way. The query workers import this module (through
+the answer writers) and use only its strings: the rdflib terms (``BG``, ``ONTOLOGY_GRAPH``, …) are
+made on first use, so that importing it does not import rdflib (about 6 MB in every worker).
 """
 
 from __future__ import annotations
@@ -9,10 +11,9 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from rdflib import Dataset, Graph, Namespace
-
 if TYPE_CHECKING:
     import curies
+    from rdflib import Dataset, Graph, Namespace, URIRef
 
 BASE = "https://w3id.org/bordergraph/"
 
@@ -41,17 +42,39 @@ PREFIXES: dict[str, str] = {
     "semapv": "https://w3id.org/semapv/vocab/",
 }
 
-BG = Namespace(PREFIXES["bg"])
-BGR = Namespace(PREFIXES["bgr"])
-BGT = Namespace(PREFIXES["bgt"])
-BGG = Namespace(PREFIXES["bgg"])
-OA = Namespace(PREFIXES["oa"])
-ORG = Namespace(PREFIXES["org"])
-SCHEMA = Namespace(PREFIXES["schema"])
-
 ONTOLOGY_IRI = BASE + "ontology"
-ONTOLOGY_GRAPH = BGG["ontology"]
-SOURCES_GRAPH = BGG["sources"]
+
+#: The rdflib namespaces by name, and the graph names (under ``bgg``) of the rdflib graph terms.
+_NAMESPACES = {"BG": "bg", "BGR": "bgr", "BGT": "bgt", "BGG": "bgg", "OA": "oa", "ORG": "org", "SCHEMA": "schema"}
+_GRAPHS = {"ONTOLOGY_GRAPH": "ontology", "SOURCES_GRAPH": "sources"}
+
+if TYPE_CHECKING:
+    BG: Namespace
+    BGR: Namespace
+    BGT: Namespace
+    BGG: Namespace
+    OA: Namespace
+    ORG: Namespace
+    SCHEMA: Namespace
+    ONTOLOGY_GRAPH: URIRef
+    SOURCES_GRAPH: URIRef
+else:
+
+    def __getattr__(name: str) -> object:
+        """``BG``, ``ONTOLOGY_GRAPH`` and the other rdflib terms, made (and kept) on first use (PEP 562)."""
+        if name in _NAMESPACES:
+            from rdflib import Namespace
+
+            value = Namespace(PREFIXES[_NAMESPACES[name]])
+        elif name in _GRAPHS:
+            from rdflib import URIRef
+
+            value = URIRef(PREFIXES["bgg"] + _GRAPHS[name])
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value
+        return value
+
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"

@@ -4,24 +4,30 @@ Everything in front stays the same (protocol checks, guard, limits, negotiation,
 metrics); only the evaluation moves: ``bordergraph.remote.RemoteStore`` asks the store for SPARQL
 JSON results (N-Triples for graphs), reads and checks the whole answer, and ``answer.render``
 writes it with the same serialisers as local answers. A partial answer is never relayed: every
-``BackendError`` becomes an error status with the store's problem in the message.
+``BackendError`` becomes an error status with the store's problem in the message. The HTTP client
+(``bordergraph.remote``, httpx) is imported when a backend is made: a server on its own workers
+never loads it (about 4.5 MB).
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import anyio
 
-from bordergraph.remote import BackendError, RemoteStore
 from bordergraph.web.answer import Answer, Job, render
-from bordergraph.web.settings import Settings
+
+if TYPE_CHECKING:
+    from bordergraph.web.settings import Settings
 
 
 class Backend:
     """A remote store as the query engine, at most ``settings.concurrency`` queries at once."""
 
     def __init__(self, settings: Settings) -> None:
+        from bordergraph.remote import RemoteStore
+
         assert settings.backend is not None
         self.url = settings.backend
         self.kind = settings.backend_kind
@@ -39,6 +45,8 @@ class Backend:
         return await anyio.to_thread.run_sync(self._run, job, limiter=self.limiter)
 
     def _run(self, job: Job) -> Answer:
+        from bordergraph.remote import BackendError  # imported with RemoteStore in __init__: no cost here
+
         query, default_graph, named_graphs = job.query, job.default_graph, job.named_graphs
         if default_graph is not None and len(set(default_graph)) > 1:
             # Oxigraph evaluates several default graphs as a multiset union, not the RDF merge SPARQL asks

@@ -5,7 +5,8 @@ documents as nodes, meetings and events as links, laid out once on the server wi
 force layout (networkx), so the drawing is the same on every load. The timeline places each
 event as each source dates it: full dates at their day, a year or a month as a bar over that
 span ("year only"), and keeps dates without a year and events with no date in lanes of their
-own, never guessed onto the axis.
+own, never guessed onto the axis. networkx is imported when the network is first drawn, not with
+the app: about 11 MB and 0.1 s that a server answering only SPARQL never needs.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import pyoxigraph as ox
 
 from bordergraph.export.actors import actors_graph
 from bordergraph.prefixes import PREFIXES
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from bordergraph.web.viewmodel import SiteData, Source, Term
 
 #: Link colours by relation, in this order (Tableau 10); relations beyond get grey.
@@ -32,6 +34,8 @@ SEED = 20260101  # any fixed number: the same drawing on every load and every ma
 
 def actor_drawing(data: SiteData) -> dict[str, Any]:
     """The actors-and-agreements network, positioned, with its legend and the same links as table rows."""
+    import networkx as nx
+
     graph = actors_graph(data.qs)
     simple = nx.Graph()
     simple.add_nodes_from(sorted(graph.nodes))
@@ -88,6 +92,8 @@ def layout(graph: nx.Graph) -> tuple[dict[str, tuple[float, float]], float]:
     One spring layout of the whole graph throws the unconnected parts to the corners and crowds
     each part into a few pixels; laid out part by part, every part gets room for its labels.
     """
+    import networkx as nx
+
     parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
     positions: dict[str, tuple[float, float]] = {}
     x = y = shelf = 0.0
