@@ -1,4 +1,4 @@
-"""Repeated queries answered before the framework (``web.cache.CachedAnswers``): the full path's answers, byte for byte.
+"""Repeated queries answered before the framework (``web.fastpath``): the full path's answers, byte for byte.
 
 The first request of a query is evaluated (a miss), the second is a hit of the full path, which
 teaches the fast path; from the third on the fast path answers (``AnswerCache.early`` counts it).

@@ -35,7 +35,7 @@ from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
 from bordergraph.web.answer import Answer, Job
 from bordergraph.web.backend import Backend
-from bordergraph.web.cache import SEEN, AnswerCache, CachedAnswers, Seen, etag, not_modified
+from bordergraph.web.cache import AnswerCache, etag, not_modified
 from bordergraph.web.conneg import (
     ALIASES,
     GRAPH_ANSWERS,
@@ -47,6 +47,7 @@ from bordergraph.web.conneg import (
     negotiate,
 )
 from bordergraph.web.errors import error, without_body
+from bordergraph.web.fastpath import SEEN, CachedAnswers, Seen
 from bordergraph.web.guard import QueryRejectedError, inspect
 from bordergraph.web.metrics import Metrics, log_query
 from bordergraph.web.ratelimit import RateLimiter
@@ -177,7 +178,7 @@ class SparqlRouter(APIRouter):
     def install(self, app: FastAPI) -> None:
         """Open CORS for reads (public endpoints are queried from browsers), count requests, and add the fast path.
 
-        The fast path (``cache.CachedAnswers``) answers a repeated query before the framework.
+        The fast path (``fastpath.CachedAnswers``) answers a repeated query before the framework.
         """
         app.add_middleware(
             CORSMiddleware,
@@ -423,7 +424,7 @@ class SparqlRouter(APIRouter):
 
         The ETag is known before evaluation (build id + request), so ``If-None-Match`` is answered
         304 without a worker, and a repeated query is answered from the in-process cache. Either is
-        told to the fast path (``cache.CachedAnswers``), which answers the same request next time.
+        told to the fast path (``fastpath.CachedAnswers``), which answers the same request next time.
         """
         if self.backend is not None:
             # Not cached: the ETag names the front end's build, and the store can be republished under it.
