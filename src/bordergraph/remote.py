@@ -284,7 +284,7 @@ class RemoteStore:
             if call.cancelled:
                 raise BackendCancelledError("the query was cancelled before it was sent to the store")
             return self._exchange(data, headers, {"trace": call.trace})
-        except BackendError as exc:
+        except (BackendError, httpx.HTTPError, OSError) as exc:
             if call.cancelled and not isinstance(exc, BackendCancelledError):
                 raise BackendCancelledError("the query was cancelled: its request to the store was closed") from exc
             raise
