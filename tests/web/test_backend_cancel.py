@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 from test_cancel import ASK, JSON_RESULTS, RUNNING, SLOW, TIMEOUT, WAITING, abandon, await_until, metrics, wait_until
@@ -30,6 +31,7 @@ from test_cancel import ASK, JSON_RESULTS, RUNNING, SLOW, TIMEOUT, WAITING, aban
 from bordergraph.build import Built
 from bordergraph.publish.prepare import Prepared
 from bordergraph.remote import BackendCancelledError, BackendError, Call, RemoteStore
+from bordergraph.web.backend import _ended
 from bordergraph.web.settings import Settings
 from bordergraph.web.sparql import SparqlRouter
 from conftest import Serve
@@ -229,3 +231,25 @@ def test_a_call_needs_a_store_without_kept_connections(own_oxigraph: Store) -> N
     with pytest.raises(ValueError, match="keep_alive=False"):
         remote.query(ASK, call=Call())
     remote.close()
+
+
+def test_a_cancelled_wait_for_the_stores_thread_lasts_until_the_thread_has_ended() -> None:
+    """What keeps the slot: anyio's ``to_thread.run_sync`` alone would return at once when cancelled."""
+    release = threading.Event()
+    call = Call()
+
+    async def scenario() -> None:
+        thread = asyncio.ensure_future(anyio.to_thread.run_sync(release.wait))
+        waiting = asyncio.ensure_future(_ended(thread, call))
+        await asyncio.sleep(0)
+        waiting.cancel()
+        for _ in range(10):  # give the cancellation every chance to end the wait
+            await asyncio.sleep(0.01)
+        assert not waiting.done() and not thread.done()  # the thread runs on, so the wait does
+        assert call.cancelled  # and the store's request was told to stop
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert thread.done() and thread.result() is True
+
+    asyncio.run(scenario())
