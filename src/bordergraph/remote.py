@@ -11,6 +11,8 @@ answer wrongly in quiet ways (measured, see docs/operations.md):
 - Virtuoso's blank node labels (``nodeID://b10000``) and ``typed-literal`` are not standard JSON results.
 
 Each of those becomes a ``BackendError`` subclass carrying the HTTP status a front end should answer.
+A ``Call`` passed to ``query`` lets another thread stop the request: its connection is shut down
+(``serve --backend`` does it when its client leaves), and the query ends in ``BackendCancelledError``.
 The results are pyoxigraph objects (``QuerySolutions``, ``QueryBoolean`` or a list of ``Triple``), so
 the serialisers that write local answers write remote ones byte for byte the same way.
 This module is a client only: it knows nothing of the web layer.
@@ -18,12 +20,15 @@ This module is a client only: it knows nothing of the web layer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pyoxigraph as ox
@@ -86,6 +91,67 @@ class AnswerTooLargeError(BackendError):
     status = 422
 
 
+class BackendCancelledError(BackendError):
+    """The request was stopped by ``Call.cancel`` (its client went away): 499, as nginx logs a closed request."""
+
+    status = 499
+
+
+class Call:
+    """One store request that another thread may stop: ``cancel`` shuts its connection down.
+
+    httpx's blocking client cannot be interrupted, and closing a socket another thread is reading
+    from neither wakes that thread nor closes the connection (the read holds the socket open).
+    ``shutdown`` does both: the store sees the connection end, and the read in the request's thread
+    returns at once. The socket is taken from httpcore's ``trace`` extension when the connection is
+    made (``connection.connect_tcp.complete``), so the store must not reuse pooled connections
+    (``RemoteStore(keep_alive=False)``). A duplicate of the socket is kept until the request is over,
+    so ``cancel`` never acts on a descriptor the request has closed and the system has reused.
+    Written by hand: neither httpx nor httpcore offers to stop a blocking request from outside.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._over = False
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Stop the request: shut its connection down now, or refuse to start it if it has not yet."""
+        with self._lock:
+            self.cancelled = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """Keep (a duplicate of) the socket of a new connection: the callback of httpcore's ``trace`` extension."""
+        if event != "connection.connect_tcp.complete":
+            return
+        sock = info["return_value"].get_extra_info("socket")
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            if self._over:
+                return
+            kept = sock.dup()
+            self._sockets.append(kept)
+            if self.cancelled:
+                _shut(kept)
+
+    def over(self) -> None:
+        """The request has ended: close the duplicates (the connection closes with httpcore's own socket)."""
+        with self._lock:
+            self._over = True
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the peer
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 def query_form(sparql: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments, IRIs and strings."""
     match = _FORM.search(_PROLOGUE.sub(" ", sparql))
@@ -105,6 +171,8 @@ class RemoteStore:
         max_bytes: the largest body read; above it AnswerTooLargeError.
         store_timeout: seconds the store itself may spend (Virtuoso: its ``timeout`` parameter, whose
             partial answers, flagged by ``X-SQL-State: S1TAT``, become BackendTimeoutError); None: not sent.
+        keep_alive: reuse connections between queries; False (a new connection per query) is what
+            a ``Call`` needs to stop a query.
 
     """
 
@@ -115,6 +183,7 @@ class RemoteStore:
     auth: tuple[str, str] | None = None
     store_timeout: float | None = None
     graphs_ttl: float = 5.0
+    keep_alive: bool = True
     _client: httpx.Client = field(init=False, repr=False)
     _graphs: tuple[float, list[str]] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -123,7 +192,8 @@ class RemoteStore:
         if self.kind not in KINDS:
             raise ValueError(f"unknown store kind {self.kind!r}: use one of {', '.join(KINDS)}")
         auth = httpx.DigestAuth(*self.auth) if self.auth else None
-        self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=5.0), auth=auth)
+        limits = httpx.Limits() if self.keep_alive else httpx.Limits(max_keepalive_connections=0)
+        self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=5.0), auth=auth, limits=limits)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -167,17 +237,22 @@ class RemoteStore:
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         form: str | None = None,
+        call: Call | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         """Evaluate remotely; the complete answer, parsed, or a BackendError.
 
         Without dataset parameters the default graph is bordergraph's merge, as with the local engine.
+        ``call``: another thread may stop the request with ``call.cancel()`` (BackendCancelledError);
+        it needs ``keep_alive=False``.
         """
+        if call is not None and self.keep_alive:
+            raise ValueError("a query that may be cancelled needs RemoteStore(keep_alive=False)")
         form = (form or query_form(sparql)).upper()
         defaults, named = self._dataset(sparql, default_graph, named_graphs)
-        return self._send(sparql, form, defaults, named)
+        return self._send(sparql, form, defaults, named, call)
 
     def _send(
-        self, sparql: str, form: str, defaults: Sequence[str], named: Sequence[str]
+        self, sparql: str, form: str, defaults: Sequence[str], named: Sequence[str], call: Call | None = None
     ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         data = [("query", sparql)]
@@ -186,7 +261,7 @@ class RemoteStore:
         if self.store_timeout is not None and self.kind == "virtuoso":
             data.append(("timeout", str(int(self.store_timeout * 1000))))
         headers = {"Accept": N_TRIPLES if graph_form else JSON_RESULTS}
-        body, response = self._post(data, headers)
+        body, response = self._post(data, headers, call)
         self._check_headers(response, body)
         text = self._decode(body)
         if OXIGRAPH_CANCELLED in text[-200:]:
@@ -199,10 +274,30 @@ class RemoteStore:
                 raise PartialAnswerError(f"the store's N-Triples answer does not parse completely: {exc}") from exc
         return parse_json_results(text, response.headers.get("x-sparql-maxrows"))
 
-    def _post(self, data: list[tuple[str, str]], headers: dict[str, str]) -> tuple[bytes, httpx.Response]:
+    def _post(
+        self, data: list[tuple[str, str]], headers: dict[str, str], call: Call | None = None
+    ) -> tuple[bytes, httpx.Response]:
         """POST the query, read the whole body (bounded by max_bytes); transport errors become typed errors."""
+        if call is None:
+            return self._exchange(data, headers, {})
         try:
-            with self._client.stream("POST", self.query_url, data=dict_list(data), headers=headers) as response:
+            if call.cancelled:
+                raise BackendCancelledError("the query was cancelled before it was sent to the store")
+            return self._exchange(data, headers, {"trace": call.trace})
+        except (BackendError, httpx.HTTPError, OSError) as exc:
+            if call.cancelled and not isinstance(exc, BackendCancelledError):
+                raise BackendCancelledError("the query was cancelled: its request to the store was closed") from exc
+            raise
+        finally:
+            call.over()
+
+    def _exchange(
+        self, data: list[tuple[str, str]], headers: dict[str, str], extensions: dict[str, Any]
+    ) -> tuple[bytes, httpx.Response]:
+        try:
+            with self._client.stream(
+                "POST", self.query_url, data=dict_list(data), headers=headers, extensions=extensions
+            ) as response:
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in response.iter_bytes():

@@ -41,8 +41,9 @@ class Metrics:
         )
         self.cancellations = Counter(
             "bordergraph_query_cancellations",
-            "Queries whose client closed the connection before the answer, by stage: waiting for a worker, "
-            "or running (its worker was killed and replaced).",
+            "Queries whose client closed the connection before the answer, by stage: waiting for a worker "
+            "(or a backend slot), or running (its worker was killed and replaced, or its request to the "
+            "backend store was closed).",
             ["stage"],
             registry=self.registry,
         )

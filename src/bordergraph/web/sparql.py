@@ -456,7 +456,7 @@ class SparqlRouter(APIRouter):
         return response
 
     async def _evaluate(self, request: Request, job: Job, client: str) -> Response:
-        """Evaluate on the backend store or a worker; a worker's query is dropped if the client goes away."""
+        """Evaluate on the backend store or a worker; the query is dropped if the client goes away."""
         settings = self.settings
         if self._inflight >= settings.concurrency + settings.queue:
             self.metrics.rejections.labels("saturated").inc()
@@ -466,12 +466,10 @@ class SparqlRouter(APIRouter):
                 {"Retry-After": "1"},
             )
         self._inflight += 1
-        # The backend's queries are not watched: its HTTP client blocks in a thread, which cannot be
-        # interrupted, and the store stops at its own timeout (docs/operations.md).
-        gone = asyncio.ensure_future(until_disconnected(request.receive)) if self.backend is None else None
+        gone = asyncio.ensure_future(until_disconnected(request.receive))
         try:
             if self.backend is not None:
-                answer = await self.backend.run(job)
+                answer = await self.backend.run(job, gone)
                 if answer.status == 504:
                     self.metrics.timeouts.inc()
             else:
@@ -519,8 +517,7 @@ class SparqlRouter(APIRouter):
             )
         finally:
             self._inflight -= 1
-            if gone is not None:
-                gone.cancel()
+            gone.cancel()
         headers = {"Vary": "Accept", "X-Bordergraph-Row-Cap": str(job.row_cap)}
         if answer.status != 200:
             if answer.status == 422:
