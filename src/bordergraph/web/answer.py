@@ -162,3 +162,11 @@ class _LineCounter(io.BytesIO):
         if self.lines > self.limit:
             raise RowCapError
         return super().write(data)
+
+
+class QueryCancelledError(Exception):
+    """The client went away first: the query was dropped (``running``: its worker was killed and is being replaced)."""
+
+    def __init__(self, running: bool) -> None:
+        super().__init__("the client went away while the query was " + ("running" if running else "waiting"))
+        self.running = running

@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from bordergraph.web.answer import Answer, Job, render
+from bordergraph.web.answer import Answer, Job, QueryCancelledError, render
 from bordergraph.web.settings import Settings
-from bordergraph.web.worker import QueryCancelledError
 
 if TYPE_CHECKING:
     from bordergraph.remote import Call

@@ -33,7 +33,7 @@ from bordergraph.builddir import BuildDir, Inputs, publish, write_store
 from bordergraph.paths import Paths
 from bordergraph.querystore import QueryStore
 from bordergraph.version import __version__
-from bordergraph.web.answer import Answer, Job
+from bordergraph.web.answer import Answer, Job, QueryCancelledError
 from bordergraph.web.backend import Backend
 from bordergraph.web.cache import AnswerCache, etag, not_modified
 from bordergraph.web.conneg import (
@@ -59,7 +59,6 @@ from bordergraph.web.ui import SPARQL_PATH, render_yasgui
 from bordergraph.web.worker import (
     ClientBusyError,
     NoWorkerError,
-    QueryCancelledError,
     QueryQuarantinedError,
     QueryTimeoutError,
     WorkerDiedError,

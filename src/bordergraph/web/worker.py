@@ -47,7 +47,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from bordergraph.querystore import QueryStore
-from bordergraph.web.answer import Answer, Job, evaluate
+from bordergraph.web.answer import Answer, Job, QueryCancelledError, evaluate
 from bordergraph.web.guard import normalise
 
 log = logging.getLogger("bordergraph.worker")
@@ -74,14 +74,6 @@ class NoWorkerError(Exception):
 
 class ClientBusyError(Exception):
     """The client already has as many queries running and waiting as it may."""
-
-
-class QueryCancelledError(Exception):
-    """The client went away first: the query was dropped (``running``: its worker was killed and is being replaced)."""
-
-    def __init__(self, running: bool) -> None:
-        super().__init__("the client went away while the query was " + ("running" if running else "waiting"))
-        self.running = running
 
 
 class QueryQuarantinedError(Exception):
