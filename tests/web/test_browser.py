@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -40,7 +41,9 @@ class Browser:
         self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def wait(self, condition: object) -> None:
-        WebDriverWait(self.driver, WAIT).until(condition)  # type: ignore[arg-type]
+        # An element the page replaced meanwhile is looked up again (as in test_pages_in_browser.wait).
+        stale = (NoSuchElementException, StaleElementReferenceException)
+        WebDriverWait(self.driver, WAIT, ignored_exceptions=stale).until(condition)  # type: ignore[arg-type]
 
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
@@ -45,7 +46,14 @@ def driver(chromium: Chromium) -> Iterator[webdriver.Chrome]:
 
 
 def wait(driver: webdriver.Chrome, condition: Callable[[webdriver.Chrome], object]) -> None:
-    WebDriverWait(driver, WAIT).until(condition)
+    """Until ``condition`` holds; an element the page replaced meanwhile is looked up again.
+
+    Regression: the editor's second query replaced the first one's error box while the condition
+    read it, and StaleElementReferenceException (not ignored by default) failed the test.
+    """
+    WebDriverWait(driver, WAIT, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+        condition
+    )
 
 
 def open_page(driver: webdriver.Chrome, url: str) -> None:
