@@ -8,12 +8,17 @@ grouped by kind, the matching words highlighted. ``kind=`` keeps one kind; ``pag
 records with facets (type, source, year, country; kind on ``/list``), filtered by repeating
 query parameters (``?country=…&year=2017``); every list is also CSV and JSON
 (``/list/people.csv``, ``.json``, or ``format=`` / Accept), always whole, never one page.
+
+``/labels?iri=…&iri=…`` answers JSON: the name (rdfs:label first) of each given record that has
+one, from the same index, so the query editor labels a whole result page in one request. IRIs
+without a name are left out of the answer; at most ``MAX_LABEL_IRIS`` IRIs a request.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,12 +39,15 @@ from bordergraph.search import (
 )
 from bordergraph.version import __version__
 from bordergraph.web.conneg import negotiate
-from bordergraph.web.ui import LIST_PATH, SEARCH_PATH, TEMPLATES
+from bordergraph.web.ui import LABELS_PATH, LIST_PATH, SEARCH_PATH, TEMPLATES
 
 HTML, JSON, CSV = "text/html", "application/json", "text/csv"
 FORMATS = {"html": HTML, "json": JSON, "csv": CSV}
 SEARCH_PAGE = 50
 LIST_PAGE = 100
+MAX_LABEL_IRIS = 100  # a result page of the editor asks in batches of at most this many
+MAX_IRI_CHARS = 2000
+_ABSOLUTE_IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]+$')  # RFC 3987's IRI, loosely
 
 
 def render(template: str, **context: Any) -> str:
@@ -85,6 +93,38 @@ def _problem(media: str | None, status: int, message: str) -> Response:
     if media == HTML:
         return HTMLResponse(render("search_problem.html", status=status, message=message), status_code=status)
     return JSONResponse({"message": message}, status_code=status)
+
+
+def _label_iris(request: Request) -> list[str]:
+    """The ``iri`` parameters of a /labels request, checked: 1 to MAX_LABEL_IRIS absolute IRIs."""
+    iris = request.query_params.getlist("iri")
+    unknown = sorted(set(request.query_params) - {"iri"})
+    if unknown:
+        raise BadParameterError(f"/labels takes only iri= parameters, not {unknown[0]!r}")
+    if not iris:
+        raise BadParameterError("give at least one IRI: /labels?iri=https://w3id.org/bordergraph/id/…&iri=…")
+    if len(iris) > MAX_LABEL_IRIS:
+        raise BadParameterError(f"at most {MAX_LABEL_IRIS} IRIs a request, not {len(iris)}: ask in batches")
+    for iri in iris:
+        if len(iri) > MAX_IRI_CHARS or not _ABSOLUTE_IRI.match(iri):
+            shown = iri if len(iri) <= 80 else iri[:80] + "…"
+            raise BadParameterError(f"{shown!r} is not an absolute IRI (scheme:rest, no spaces, <, > or quotes)")
+    return iris
+
+
+def record_labels(index: SearchIndex, iris: list[str]) -> dict[str, str]:
+    """The name of each of ``iris`` that is a record with one (rdfs:label first, as the site shows it).
+
+    A record without a name is stored under its path in ``records.name``: only records with a
+    ``name`` entry are answered.
+    """
+    marks = ", ".join("?" for _ in iris)
+    rows = index.db.execute(
+        f"SELECT r.iri, r.name FROM records r WHERE r.iri IN ({marks}) "  # noqa: S608 (only "?" placeholders go in)
+        "AND EXISTS (SELECT 1 FROM entries e WHERE e.record = r.id AND e.field = 'name')",
+        iris,
+    )
+    return {iri: name for iri, name in rows}
 
 
 def _quote_href(hit: Hit) -> str:
@@ -145,6 +185,14 @@ def search_router(index: SearchIndex) -> APIRouter:
             json_href=_href(SEARCH_PATH, [*params, ("page", str(page)), ("format", "json")]),
         )
         return HTMLResponse(page_html, headers={"Vary": "Accept"})
+
+    @router.get(LABELS_PATH, summary="The names of records, by IRI (up to 100 a request)")
+    def labels(request: Request) -> Response:
+        try:
+            iris = _label_iris(request)
+        except BadParameterError as exc:
+            return _problem(JSON, 400, str(exc))
+        return JSONResponse({"labels": record_labels(index, list(dict.fromkeys(iris)))})
 
     def listing_response(request: Request, kind: Kind | None, extension: str | None) -> Response:
         media: str | None = _problem_media(request, extension)
