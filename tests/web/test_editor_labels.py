@@ -101,7 +101,7 @@ def test_labels_leave_out_iris_without_a_name(client: httpx.Client, people: dict
 def test_a_bad_iri_list_gets_a_400_that_says_what_to_fix(
     client: httpx.Client, params: list[tuple[str, str]], words: str
 ) -> None:
-    response = client.get("/labels", params=params)
+    response = client.get("/labels", params=tuple(params))
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/json")
     assert words in response.json()["message"]
