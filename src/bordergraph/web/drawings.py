@@ -94,17 +94,23 @@ def actor_drawing(data: SiteData) -> dict[str, Any]:
 NODE_RADIUS = 11.0
 LABEL_TOP = 12.0  # from the node's centre to the top of its label box
 LABEL_WRAP = 140.0  # network.js "text-max-width"
-CHAR_PX = 7.6  # 13 px sans-serif: 6.5 to 7.2 px a character measured in Chromium
+CHAR_PX = 7.6  # 13 px sans-serif: 6.5 to 7.2 px a small letter measured in Chromium
+CAPITAL_PX = 10.0  # capitals: INTERPOL is 70 px, M and W wider still
 LINE_PX = 13.0
 LABEL_PAD = 4.0  # each side: the text background's padding and rounding
 GAP = 6.0  # kept free between two boxes
 
 
+def text_px(text: str) -> float:
+    """The width of ``text`` in 13 px sans-serif, estimated on the large side."""
+    return sum(CAPITAL_PX if c.isupper() else CHAR_PX for c in text)
+
+
 def label_lines(label: str) -> int:
-    """How many lines the label wraps to at ``LABEL_WRAP`` (greedy by words, a wide character)."""
+    """How many lines the label wraps to at ``LABEL_WRAP`` (greedy by words, wide characters)."""
     lines, width = 1, 0.0
     for word in label.split():
-        need = len(word) * CHAR_PX
+        need = text_px(word)
         if width and width + CHAR_PX + need > LABEL_WRAP:
             lines, width = lines + 1, need
         else:
@@ -114,7 +120,8 @@ def label_lines(label: str) -> int:
 
 def label_box(label: str, x: float, y: float) -> tuple[float, float, float, float]:
     """The box (x0, y0, x1, y1) the label of a node at (x, y) takes, estimated on the large side."""
-    width = min(len(label) * CHAR_PX, LABEL_WRAP) + 2 * LABEL_PAD
+    longest = max((text_px(w) for w in label.split()), default=0.0)  # a word is never cut
+    width = min(text_px(label), max(LABEL_WRAP, longest)) + 2 * LABEL_PAD
     height = label_lines(label) * LINE_PX + 2 * LABEL_PAD
     return x - width / 2, y + LABEL_TOP, x + width / 2, y + LABEL_TOP + height
 
