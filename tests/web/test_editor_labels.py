@@ -87,6 +87,22 @@ def test_labels_leave_out_iris_without_a_name(client: httpx.Client, people: dict
     assert response.json() == {"labels": {person: people[person]}}
 
 
+def test_labels_name_annotations_and_ontology_terms_too(client: httpx.Client) -> None:
+    rows = select(
+        client,
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nPREFIX oa: <http://www.w3.org/ns/oa#>\n"
+        "PREFIX bg: <https://w3id.org/bordergraph/ontology#>\n"
+        "SELECT ?x (MIN(?l) AS ?label) WHERE { { ?x a oa:Annotation } UNION { ?x rdfs:isDefinedBy ?o } "
+        "UNION { VALUES ?x { bg:Meeting } } ?x rdfs:label ?l FILTER(LANG(?l) IN ('en', '')) } GROUP BY ?x",
+    )
+    expected = {r["x"]: r["label"] for r in rows}
+    annotation = next(i for i in sorted(expected) if i.startswith(BASE + "id/"))
+    term = BASE + "ontology#Meeting"
+    assert term in expected
+    response = client.get("/labels", params=[("iri", annotation), ("iri", term)])
+    assert response.json() == {"labels": {annotation: expected[annotation], term: expected[term]}}
+
+
 @pytest.mark.parametrize(
     ("params", "words"),
     [

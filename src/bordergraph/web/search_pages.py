@@ -9,9 +9,10 @@ records with facets (type, source, year, country; kind on ``/list``), filtered b
 query parameters (``?country=…&year=2017``); every list is also CSV and JSON
 (``/list/people.csv``, ``.json``, or ``format=`` / Accept), always whole, never one page.
 
-``/labels?iri=…&iri=…`` answers JSON: the name (rdfs:label first) of each given record that has
-one, from the same index, so the query editor labels a whole result page in one request. IRIs
-without a name are left out of the answer; at most ``MAX_LABEL_IRIS`` IRIs a request.
+``/labels?iri=…&iri=…`` answers JSON: the name of each given IRI of the dataset that has one (a
+record's name as the index has it, rdfs:label first; else the IRI's rdfs:label or skos:prefLabel,
+for annotations and ontology terms), so the query editor names a whole result page in one
+request. IRIs without a name are left out of the answer; at most ``MAX_LABEL_IRIS`` a request.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from bordergraph.prefixes import BASE, PREFIXES
+from bordergraph.querystore import QueryStore
 from bordergraph.search import (
     CSV_COLUMNS,
     FACETS,
@@ -39,6 +42,7 @@ from bordergraph.search import (
 )
 from bordergraph.version import __version__
 from bordergraph.web.conneg import negotiate
+from bordergraph.web.lazy import lazy
 from bordergraph.web.ui import LABELS_PATH, LIST_PATH, SEARCH_PATH, TEMPLATES
 
 HTML, JSON, CSV = "text/html", "application/json", "text/csv"
@@ -47,6 +51,7 @@ SEARCH_PAGE = 50
 LIST_PAGE = 100
 MAX_LABEL_IRIS = 100  # a result page of the editor asks in batches of at most this many
 MAX_IRI_CHARS = 2000
+_RDFS_LABEL, _PREF_LABEL = PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel"
 _ABSOLUTE_IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]+$')  # RFC 3987's IRI, loosely
 
 
@@ -127,6 +132,40 @@ def record_labels(index: SearchIndex, iris: list[str]) -> dict[str, str]:
     return {iri: name for iri, name in rows}
 
 
+def namespace_labels(store: QueryStore) -> dict[str, str]:
+    """The label of every IRI of the namespace that has one: rdfs:label, else skos:prefLabel (English or none).
+
+    Covers what the search index leaves out: annotations and the ontology's classes and properties.
+    """
+    rows = store.query(
+        f"SELECT ?s ?p ?l WHERE {{ VALUES ?p {{ <{_RDFS_LABEL}> <{_PREF_LABEL}> }} ?s ?p ?l "
+        f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{BASE}") && LANG(?l) IN ("en", "")) }}'
+    )
+    found = sorted((row["s"].value, row["p"].value != _RDFS_LABEL, row["l"].value) for row in rows)
+    labels: dict[str, str] = {}
+    for iri, _, label in found:
+        labels.setdefault(iri, label)
+    return labels
+
+
+def labels_router(index: SearchIndex, store: QueryStore) -> APIRouter:
+    """``/labels``: the names of records (as the search index has them) and of the namespace's other IRIs."""
+    router = APIRouter(include_in_schema=True, tags=["search"])
+    others = lazy(lambda: namespace_labels(store))  # read on the first request, not at start-up
+
+    @router.get(LABELS_PATH, summary=f"The names of IRIs of this dataset (up to {MAX_LABEL_IRIS} a request)")
+    def labels(request: Request) -> Response:
+        try:
+            iris = list(dict.fromkeys(_label_iris(request)))
+        except BadParameterError as exc:
+            return _problem(JSON, 400, str(exc))
+        names = record_labels(index, iris)
+        found = {iri: names.get(iri) or others.get(iri) for iri in iris}
+        return JSONResponse({"labels": {iri: name for iri, name in found.items() if name}})
+
+    return router
+
+
 def _quote_href(hit: Hit) -> str:
     """The quoted words in the archived source's page (its anchor is the annotation's name)."""
     assert hit.quote is not None
@@ -185,14 +224,6 @@ def search_router(index: SearchIndex) -> APIRouter:
             json_href=_href(SEARCH_PATH, [*params, ("page", str(page)), ("format", "json")]),
         )
         return HTMLResponse(page_html, headers={"Vary": "Accept"})
-
-    @router.get(LABELS_PATH, summary="The names of records, by IRI (up to 100 a request)")
-    def labels(request: Request) -> Response:
-        try:
-            iris = _label_iris(request)
-        except BadParameterError as exc:
-            return _problem(JSON, 400, str(exc))
-        return JSONResponse({"labels": record_labels(index, list(dict.fromkeys(iris)))})
 
     def listing_response(request: Request, kind: Kind | None, extension: str | None) -> Response:
         media: str | None = _problem_media(request, extension)
