@@ -244,3 +244,35 @@ def test_names_already_known_are_not_asked_again(driver: webdriver.Chrome, serve
         ),
     )
     assert label_requests(driver, server) == []
+
+
+def test_the_next_page_of_results_is_named_too(driver: webdriver.Chrome, server: str, client: httpx.Client) -> None:
+    query = (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        f'SELECT DISTINCT ?x WHERE {{ ?x rdfs:label ?l FILTER(STRSTARTS(STR(?x), "{BASE}id/")) }} ORDER BY ?x'
+    )
+    rows = select(client, query)
+    open_editor(driver, server)
+    panel = run(driver, query)
+    first = ".yasr table tbody tr:first-child a.iri.local"
+    wait(driver, lambda d: panel.find_element(By.CSS_SELECTOR, first).get_attribute("data-label-state") == "done")
+    shown = len(panel.find_elements(By.CSS_SELECTOR, ".yasr table tbody tr"))
+    assert shown < len(rows), "the result fits one page: nothing to turn"
+    top = panel.find_element(By.CSS_SELECTOR, first).get_attribute("data-iri")
+    label_requests(driver, server)
+    panel.find_element(By.CSS_SELECTOR, ".dt-paging-button.next").click()
+    wait(driver, lambda d: panel.find_element(By.CSS_SELECTOR, first).get_attribute("data-iri") != top)
+    wait(
+        driver,
+        lambda d: all(
+            a.get_attribute("data-label-state") == "done"
+            for a in panel.find_elements(By.CSS_SELECTOR, ".yasr table a.iri.local")
+        ),
+    )
+    links = panel.find_elements(By.CSS_SELECTOR, ".yasr table a.iri.local")
+    labelled = [a for a in links if "labelled" in (a.get_attribute("class") or "")]
+    assert labelled and all(a.get_attribute("title") == compact(a.get_attribute("data-iri") or "") for a in labelled)
+    assert all(a.text != a.get_attribute("title") for a in labelled)
+    asked = label_requests(driver, server)
+    assert sorted(i for batch in asked for i in batch) == sorted({a.get_attribute("data-iri") for a in links})
+    assert 1 <= len(asked) <= math.ceil(len(links) / 50)
