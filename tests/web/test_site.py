@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -264,6 +267,37 @@ def test_the_networks_labels_do_not_overlap_where_the_server_places_them(client:
     assert all(b[0] >= -1 and b[2] <= width + 1 and b[1] >= -1 and b[3] <= height + 1 for b in boxes)
     # The same layout on every load.
     assert network_data(client)[0] == data
+
+
+LAYOUT_IN_A_PROCESS = """
+import json, sys
+import networkx as nx
+from bordergraph.web.drawings import layout
+data = json.load(sys.stdin)
+graph = nx.Graph()
+graph.add_nodes_from(sorted(n["data"]["id"] for n in data["nodes"]))
+graph.add_edges_from(sorted((e["data"]["source"], e["data"]["target"]) for e in data["edges"]))
+positions, _, _ = layout(graph, {n["data"]["id"]: n["data"]["label"] for n in data["nodes"]})
+json.dump({n: [round(x, 1), round(y, 1)] for n, (x, y) in positions.items()}, sys.stdout)
+"""
+
+
+def test_the_network_is_laid_out_the_same_in_every_process(client: httpx.Client) -> None:
+    """Regression: the layout followed the order of a set of strings, so it changed with every restart."""
+    data, _, _ = network_data(client)
+    runs = []
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", LAYOUT_IN_A_PROCESS],
+            input=json.dumps(data),
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        runs.append(json.loads(done.stdout))
+    served = {n["data"]["id"]: [n["position"]["x"], n["position"]["y"]] for n in data["nodes"]}
+    assert runs[0] == runs[1] == served
 
 
 def test_the_networks_labels_do_not_overlap_as_the_browser_draws_them(chromium: Chromium, server: str) -> None:

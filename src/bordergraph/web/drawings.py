@@ -133,16 +133,21 @@ def node_box(label: str, x: float, y: float) -> tuple[float, float, float, float
 
 
 def overlapping(boxes: list[tuple[float, float, float, float]], gap: float = 0.0) -> list[tuple[int, int]]:
-    """The pairs (i, j) of boxes that overlap (closer than ``gap``)."""
-    return [
-        (i, j)
-        for i, a in enumerate(boxes)
-        for j in range(i + 1, len(boxes))
-        if a[0] < boxes[j][2] + gap
-        and boxes[j][0] < a[2] + gap
-        and a[1] < boxes[j][3] + gap
-        and boxes[j][1] < a[3] + gap
-    ]
+    """The pairs (i, j), i < j, of boxes that overlap (closer than ``gap``), in order.
+
+    Sweeps the boxes from left to right, so only boxes that share a stretch of x are compared.
+    """
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i][0])
+    pairs = []
+    for k, i in enumerate(order):
+        a = boxes[i]
+        for j in order[k + 1 :]:
+            b = boxes[j]
+            if b[0] >= a[2] + gap:
+                break
+            if a[1] < b[3] + gap and b[1] < a[3] + gap:
+                pairs.append((min(i, j), max(i, j)))
+    return sorted(pairs)
 
 
 def spread(nodes: list[str], labels: dict[str, str], positions: dict[str, tuple[float, float]]) -> None:
@@ -198,7 +203,12 @@ def layout(graph: nx.Graph, labels: dict[str, str]) -> tuple[dict[str, tuple[flo
     placed: list[tuple[list[str], dict[str, tuple[float, float]], tuple[float, float, float, float]]] = []
     for part in parts:
         side = min(WIDTH, 150.0 * len(part) ** 0.5 + 60)
-        sub = graph.subgraph(part)
+        # A graph of its own, nodes and edges sorted: a subgraph view lists its nodes in the
+        # order of a set of strings, which changes from process to process (hash randomisation),
+        # and so did the seeded layout (regression: the drawing changed with every restart).
+        sub = nx.Graph()
+        sub.add_nodes_from(part)
+        sub.add_edges_from(sorted(tuple(sorted(e)) for e in graph.subgraph(part).edges))
         k = 2.2 / len(part) ** 0.5  # twice networkx's default spacing: room for two-line labels
         spring = nx.spring_layout(sub, seed=SEED, k=k, iterations=500) if len(part) > 1 else {part[0]: (0.0, 0.0)}
         xs = [float(p[0]) for p in spring.values()]
