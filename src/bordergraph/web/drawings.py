@@ -2,7 +2,8 @@
 
 The network is the export's actors-and-agreements projection (``export.actors``): actors and
 documents as nodes, meetings and events as links, laid out once on the server with a seeded
-force layout (networkx), so the drawing is the same on every load. The timeline places each
+force layout (networkx) followed by a label collision pass (no two labels overlap, the crowded
+hubs included), so the drawing is the same on every load and every restart. The timeline places each
 event as each source dates it: full dates at their day, a year or a month as a bar over that
 span ("year only"), and keeps dates without a year and events with no date in lanes of their
 own, never guessed onto the axis. networkx is imported when the network is first drawn, not with
