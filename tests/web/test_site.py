@@ -8,23 +8,33 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef, Variable
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from bordergraph.build import Built, build
 from bordergraph.describe import DATASET, partition_iri, subset_iri
 from bordergraph.prefixes import BASE
+from bordergraph.web.drawings import label_box, node_box, overlapping
 from bordergraph.web.settings import Settings
 from bordergraph.web.sparql import SparqlRouter
 
 #: The ``serve`` fixture (tests/conftest.py): ``serve(built, settings)`` → (base URL, SPARQL router).
 Serve = Callable[[Built, Settings], AbstractContextManager[tuple[str, SparqlRouter]]]
+#: The ``chromium`` fixture: ``chromium(width, height)`` → a headless Chromium driver.
+Chromium = Callable[[int, int], AbstractContextManager[webdriver.Chrome]]
 
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -220,6 +230,98 @@ def test_landing_page(client: httpx.Client, built: Built) -> None:
     assert "Year not stated" in page and "Date not stated" in page
     for dump in ("/downloads/bordergraph.nq", "/downloads/bordergraph.trig"):
         assert dump in page
+
+
+# -- the home page's network drawing ------------------------------------------------------
+
+#: Each node's drawn label box and circle, in the drawing's units, as cytoscape.js measures them.
+DRAWN_BOXES = """
+var cy = document.getElementById("actors").bgCy;
+function box(n, labels) {
+  var b = n.boundingBox({includeNodes: !labels, includeEdges: false, includeLabels: labels});
+  return [b.x1, b.y1, b.x2, b.y2];
+}
+return cy.nodes().map(function (n) {
+  return {id: n.id(), label: n.data("label"), x: n.position("x"), y: n.position("y"),
+          text: box(n, true), circle: box(n, false)};
+});
+"""
+
+
+def network_data(client: httpx.Client) -> tuple[dict[str, Any], float, float]:
+    """The home page's network as the server sends it: (nodes and edges, width, height of its box)."""
+    page = client.get("/", headers={"Accept": BROWSER_ACCEPT}).text
+    block = re.search(r'<script type="application/json" id="actors-data">(.*?)</script>', page, re.S)
+    ratio = re.search(r'id="actors"[^>]*style="aspect-ratio: (\d+) / (\d+)', page)
+    assert block and ratio
+    return json.loads(block.group(1)), float(ratio.group(1)), float(ratio.group(2))
+
+
+def test_the_networks_labels_do_not_overlap_where_the_server_places_them(client: httpx.Client) -> None:
+    data, width, height = network_data(client)
+    nodes = data["nodes"]
+    assert nodes and all("position" in n for n in nodes)
+    boxes = [node_box(n["data"]["label"], n["position"]["x"], n["position"]["y"]) for n in nodes]
+    assert [(nodes[i]["data"]["label"], nodes[j]["data"]["label"]) for i, j in overlapping(boxes)] == []
+    # Every box inside the drawing's stated size (the page's aspect ratio is the drawing's).
+    assert all(b[0] >= -1 and b[2] <= width + 1 and b[1] >= -1 and b[3] <= height + 1 for b in boxes)
+    # The same layout on every load.
+    assert network_data(client)[0] == data
+
+
+LAYOUT_IN_A_PROCESS = """
+import json, sys
+import networkx as nx
+from bordergraph.web.drawings import layout
+data = json.load(sys.stdin)
+graph = nx.Graph()
+graph.add_nodes_from(sorted(n["data"]["id"] for n in data["nodes"]))
+graph.add_edges_from(sorted((e["data"]["source"], e["data"]["target"]) for e in data["edges"]))
+positions, _, _ = layout(graph, {n["data"]["id"]: n["data"]["label"] for n in data["nodes"]})
+json.dump({n: [round(x, 1), round(y, 1)] for n, (x, y) in positions.items()}, sys.stdout)
+"""
+
+
+def test_the_network_is_laid_out_the_same_in_every_process(client: httpx.Client) -> None:
+    """Regression: the layout followed the order of a set of strings, so it changed with every restart."""
+    data, _, _ = network_data(client)
+    runs = []
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", LAYOUT_IN_A_PROCESS],
+            input=json.dumps(data),
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        runs.append(json.loads(done.stdout))
+    served = {n["data"]["id"]: [n["position"]["x"], n["position"]["y"]] for n in data["nodes"]}
+    assert runs[0] == runs[1] == served
+
+
+def test_the_networks_labels_do_not_overlap_as_the_browser_draws_them(chromium: Chromium, server: str) -> None:
+    with chromium(1280, 1600) as driver:
+        driver.get(server + "/")
+        WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "actors").get_attribute("data-ready") == "1")
+        drawn: list[dict[str, Any]] = driver.execute_script(DRAWN_BOXES)
+    assert len(drawn) > 1
+    texts = [tuple(n["text"]) for n in drawn]
+    assert [(drawn[i]["label"], drawn[j]["label"]) for i, j in overlapping(texts)] == []
+    # No label over another node's circle.
+    hidden = [
+        (n["label"], m["label"])
+        for n in drawn
+        for m in drawn
+        if n is not m and overlapping([tuple(n["text"]), tuple(m["circle"])])
+    ]
+    assert hidden == []
+    # The server's estimate of each label box holds the box the browser draws (so the server's
+    # check above speaks for the screen), give or take a pixel of rounding.
+    for n in drawn:
+        ex0, ey0, ex1, ey1 = label_box(n["label"], n["x"], n["y"])
+        x0, y0, x1, y1 = n["text"]
+        assert ex0 - 1 <= x0 and x1 <= ex1 + 1 and ey0 - 1 <= y0 and y1 <= ey1 + 1, (n["label"], n["text"])
 
 
 def test_dumps_hold_the_validated_dataset(client: httpx.Client, built: Built) -> None:

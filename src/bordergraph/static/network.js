@@ -38,6 +38,7 @@
     cy.on("tap", "node", function (event) { window.location.href = event.target.data("href"); });
     cy.on("mouseover", "edge", function (event) { event.target.addClass("hover"); });
     cy.on("mouseout", "edge", function (event) { event.target.removeClass("hover"); });
+    container.bgCy = cy;  // for the browser tests, which measure the drawn labels
     container.setAttribute("data-nodes", String(cy.nodes().length));
     container.setAttribute("data-ready", "1");
   });

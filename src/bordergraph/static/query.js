@@ -1,6 +1,6 @@
 // Set up the vendored YASGUI: the local endpoint only, example tabs and a searchable gallery, the
 // project prefixes, no autocompleter that would call another host (LOV, prefix.cc); result IRIs
-// of the namespace link to this site's pages; literals shown plainly; errors in words; elapsed
+// of the namespace link to this site's pages, named by their labels; literals shown plainly; errors in words; elapsed
 // time and a Cancel button (YASQE's AbortController) while a query runs; the URL follows the query.
 (function () {
   "use strict";
@@ -37,8 +37,8 @@
   Table.prototype.getUriLinkFromBinding = function (binding) {
     var iri = binding.value, href = localHref(iri), local = href !== iri;
     return "<a class='iri" + (local ? " local" : " external") + "' href='" + escapeHtml(href) + "'" +
-      (local ? "" : " target='_blank' rel='noopener noreferrer'") + " title='" + escapeHtml(iri) + "'>" +
-      escapeHtml(compact(iri)) + "</a>";
+      (local ? " data-iri='" + escapeHtml(iri) + "'" : " target='_blank' rel='noopener noreferrer'") +
+      " title='" + escapeHtml(iri) + "'>" + escapeHtml(compact(iri)) + "</a>";
   };
   Table.prototype.formatLiteral = function (binding) {
     var text = "<span class='value'>" + escapeHtml(binding.value) + "</span>", note = "";
@@ -56,6 +56,53 @@
     var rows = (this.yasr.results && this.yasr.results.getBindings() || []).length;
     return String(rows).length * 10 + 16;
   };
+
+  // Names instead of CURIEs: once a result page is on screen, the names of its local IRIs come
+  // from /labels in one request per LABEL_BATCH IRIs (never one per cell), are remembered for the
+  // next pages, and replace the link text; the CURIE stays in the title. Only the page changes:
+  // the results (and their downloads) keep the IRIs. An IRI without a name keeps its CURIE.
+  var LABEL_BATCH = 50;  // the server answers at most 100 IRIs a request
+  var labelOf = {};  // IRI → name, or "" when the server has none
+  function applyLabel(link) {
+    var iri = link.getAttribute("data-iri"), name = labelOf[iri];
+    if (name === undefined) return false;
+    link.setAttribute("data-label-state", "done");
+    if (name) {
+      link.textContent = name;
+      link.title = compact(iri);
+      link.classList.add("labelled");
+    }
+    return true;
+  }
+  function labelLinks() {
+    var waiting = {};
+    document.querySelectorAll("#yasgui a.iri.local[data-iri]:not([data-label-state])").forEach(function (link) {
+      if (applyLabel(link)) return;
+      link.setAttribute("data-label-state", "pending");
+      var iri = link.getAttribute("data-iri");
+      (waiting[iri] = waiting[iri] || []).push(link);
+    });
+    var iris = Object.keys(waiting);
+    for (var i = 0; i < iris.length; i += LABEL_BATCH) {
+      fetchLabels(iris.slice(i, i + LABEL_BATCH), waiting);
+    }
+  }
+  function fetchLabels(batch, waiting) {
+    var url = "/labels?" + batch.map(function (iri) { return "iri=" + encodeURIComponent(iri); }).join("&");
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { labels: {} }; })
+      .catch(function () { return { labels: {} }; })  // the CURIEs stay: names are a convenience
+      .then(function (body) {
+        batch.forEach(function (iri) {
+          labelOf[iri] = (body.labels && body.labels[iri]) || "";
+          waiting[iri].forEach(applyLabel);
+        });
+      });
+  }
+  var labelTimer = null;
+  new MutationObserver(function () {
+    if (labelTimer === null) labelTimer = setTimeout(function () { labelTimer = null; labelLinks(); }, 0);
+  }).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
 
   // Errors: the server's JSON message, with line, column, the line itself and a hint; never raw JSON.
   var cancelled = false;

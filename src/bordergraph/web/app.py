@@ -24,7 +24,7 @@ from bordergraph.querystore import QueryStore
 from bordergraph.search import SearchIndex, build_index
 from bordergraph.version import __version__
 from bordergraph.web.reconcile import reconcile_router
-from bordergraph.web.search_pages import search_router
+from bordergraph.web.search_pages import labels_router, search_router
 from bordergraph.web.settings import Settings
 from bordergraph.web.site import mount_site
 from bordergraph.web.sparql import SparqlRouter
@@ -71,6 +71,7 @@ def create_app(
     app.state.search = search
     app.include_router(search_router(search))  # /search, /list, /list/{kind} (before the site's catch-alls)
     app.include_router(reconcile_router(store, search))  # W3C Reconciliation API at /reconcile
+    app.include_router(labels_router(search, store))  # /labels: names by IRI, for the query editor
     mount_site(app, store, paths, dump, settings.public_url, search)  # /, /id/…, /ontology, /source/…, 404 page
     return app
 

@@ -8,18 +8,26 @@ grouped by kind, the matching words highlighted. ``kind=`` keeps one kind; ``pag
 records with facets (type, source, year, country; kind on ``/list``), filtered by repeating
 query parameters (``?country=…&year=2017``); every list is also CSV and JSON
 (``/list/people.csv``, ``.json``, or ``format=`` / Accept), always whole, never one page.
+
+``/labels?iri=…&iri=…`` answers JSON: the name of each given IRI of the dataset that has one (a
+record's name as the index has it, rdfs:label first; else the IRI's rdfs:label or skos:prefLabel,
+for annotations and ontology terms), so the query editor names a whole result page in one
+request. IRIs without a name are left out of the answer; at most ``MAX_LABEL_IRIS`` a request.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from bordergraph.prefixes import BASE, PREFIXES
+from bordergraph.querystore import QueryStore
 from bordergraph.search import (
     CSV_COLUMNS,
     FACETS,
@@ -34,12 +42,17 @@ from bordergraph.search import (
 )
 from bordergraph.version import __version__
 from bordergraph.web.conneg import negotiate
-from bordergraph.web.ui import LIST_PATH, SEARCH_PATH, TEMPLATES
+from bordergraph.web.lazy import lazy
+from bordergraph.web.ui import LABELS_PATH, LIST_PATH, SEARCH_PATH, TEMPLATES
 
 HTML, JSON, CSV = "text/html", "application/json", "text/csv"
 FORMATS = {"html": HTML, "json": JSON, "csv": CSV}
 SEARCH_PAGE = 50
 LIST_PAGE = 100
+MAX_LABEL_IRIS = 100  # a result page of the editor asks in batches of at most this many
+MAX_IRI_CHARS = 2000
+_RDFS_LABEL, _PREF_LABEL = PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel"
+_ABSOLUTE_IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]+$')  # RFC 3987's IRI, loosely
 
 
 def render(template: str, **context: Any) -> str:
@@ -85,6 +98,72 @@ def _problem(media: str | None, status: int, message: str) -> Response:
     if media == HTML:
         return HTMLResponse(render("search_problem.html", status=status, message=message), status_code=status)
     return JSONResponse({"message": message}, status_code=status)
+
+
+def _label_iris(request: Request) -> list[str]:
+    """The ``iri`` parameters of a /labels request, checked: 1 to MAX_LABEL_IRIS absolute IRIs."""
+    iris = request.query_params.getlist("iri")
+    unknown = sorted(set(request.query_params) - {"iri"})
+    if unknown:
+        raise BadParameterError(f"/labels takes only iri= parameters, not {unknown[0]!r}")
+    if not iris:
+        raise BadParameterError("give at least one IRI: /labels?iri=https://w3id.org/bordergraph/id/…&iri=…")
+    if len(iris) > MAX_LABEL_IRIS:
+        raise BadParameterError(f"at most {MAX_LABEL_IRIS} IRIs a request, not {len(iris)}: ask in batches")
+    for iri in iris:
+        if len(iri) > MAX_IRI_CHARS or not _ABSOLUTE_IRI.match(iri):
+            shown = iri if len(iri) <= 80 else iri[:80] + "…"
+            raise BadParameterError(f"{shown!r} is not an absolute IRI (scheme:rest, no spaces, <, > or quotes)")
+    return iris
+
+
+def record_labels(index: SearchIndex, iris: list[str]) -> dict[str, str]:
+    """The name of each of ``iris`` that is a record with one (rdfs:label first, as the site shows it).
+
+    A record without a name is stored under its path in ``records.name``: only records with a
+    ``name`` entry are answered.
+    """
+    marks = ", ".join("?" for _ in iris)
+    rows = index.db.execute(
+        f"SELECT r.iri, r.name FROM records r WHERE r.iri IN ({marks}) "  # noqa: S608 (only "?" placeholders go in)
+        "AND EXISTS (SELECT 1 FROM entries e WHERE e.record = r.id AND e.field = 'name')",
+        iris,
+    )
+    return {iri: name for iri, name in rows}
+
+
+def namespace_labels(store: QueryStore) -> dict[str, str]:
+    """The label of every IRI of the namespace that has one: rdfs:label, else skos:prefLabel (English or none).
+
+    Covers what the search index leaves out: annotations and the ontology's classes and properties.
+    """
+    rows = store.query(
+        f"SELECT ?s ?p ?l WHERE {{ VALUES ?p {{ <{_RDFS_LABEL}> <{_PREF_LABEL}> }} ?s ?p ?l "
+        f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{BASE}") && LANG(?l) IN ("en", "")) }}'
+    )
+    found = sorted((row["s"].value, row["p"].value != _RDFS_LABEL, row["l"].value) for row in rows)
+    labels: dict[str, str] = {}
+    for iri, _, label in found:
+        labels.setdefault(iri, label)
+    return labels
+
+
+def labels_router(index: SearchIndex, store: QueryStore) -> APIRouter:
+    """``/labels``: the names of records (as the search index has them) and of the namespace's other IRIs."""
+    router = APIRouter(include_in_schema=True, tags=["search"])
+    others = lazy(lambda: namespace_labels(store))  # read on the first request, not at start-up
+
+    @router.get(LABELS_PATH, summary=f"The names of IRIs of this dataset (up to {MAX_LABEL_IRIS} a request)")
+    def labels(request: Request) -> Response:
+        try:
+            iris = list(dict.fromkeys(_label_iris(request)))
+        except BadParameterError as exc:
+            return _problem(JSON, 400, str(exc))
+        names = record_labels(index, iris)
+        found = {iri: names.get(iri) or others.get(iri) for iri in iris}
+        return JSONResponse({"labels": {iri: name for iri, name in found.items() if name}})
+
+    return router
 
 
 def _quote_href(hit: Hit) -> str:

@@ -15,6 +15,7 @@ from bordergraph.version import __version__
 
 SPARQL_PATH = "/sparql"
 SEARCH_PATH = "/search"
+LABELS_PATH = "/labels"  # the names of records by IRI, for the query editor's result links
 LIST_PATH = "/list"  # /list/{kind slug}: the list pages of bordergraph.search's kinds
 STATIC = Path(__file__).parent.parent / "static"  # beside templates/, in the package root
 TEMPLATES = Environment(
