@@ -534,6 +534,8 @@ HEAD_PATHS = [
     "/downloads/actors.graphml",
     "/static/site.css",
     "/id/no-such-thing",
+    "/labels?iri=https://w3id.org/bordergraph/id/ralph-goodale",
+    "/search?q=Goodale",
 ]
 
 
