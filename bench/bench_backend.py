@@ -211,7 +211,7 @@ def start_front(store: Store, folder: Path, keep_alive: bool) -> tuple[subproces
     head = [sys.executable, __file__, "--front-keep-alive"] if keep_alive else [sys.executable, "-m", "bordergraph"]
     front = subprocess.Popen(
         [*head, "serve", "--port", str(port), "--rate", "0",
-         "--backend", store.query_url, "--backend-kind", store.kind, "--timeout", "60",
+         "--backend", store.query_url, "--backend-kind", store.kind, "--timeout", "60", "--row-cap", "1000000",
          "--build-dir", str(folder)],
         env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
