@@ -91,7 +91,7 @@ def publish(store: Store, data: Path, header_limit: int | None = None) -> dict[s
 
     ``header_limit``: run it with httpcore's largest response head (100 KiB) raised to this many bytes.
     Virtuoso echoes every ``named-graph-uri`` of a query as an ``X-SPARQL-named-graph`` response header,
-    so publish's count of its staging graphs (one per source graph, ~70 bytes each) fails past about
+    so publish's count of its staging graphs (one per source graph, ~70 bytes each) can fail past about
     1,500 graphs with "Receive buffer too long" (h11, through httpcore); the raised limit lets the
     benchmark measure the rest of a publish. Not a fix: bordergraph itself runs with httpcore's limit.
     """
@@ -99,7 +99,7 @@ def publish(store: Store, data: Path, header_limit: int | None = None) -> dict[s
     args = [sys.executable, *head, "publish", "--from", str(data), "--to", store.gsp_url]
     args += ["--store-kind", store.kind] + (["--user", store.user] if store.user else [])
     env = ENV | ({"BORDERGRAPH_STORE_PASSWORD": store.password} if store.password else {})
-    parent_kb = _status_kb(os.getpid(), "VmRSS") or 0
+    parent_kb = _status_kb(os.getpid(), "VmHWM") or 0  # what ru_maxrss carries over from this script
     started = time.monotonic()
     process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
@@ -293,7 +293,7 @@ def main() -> None:
                 print(
                     f"\n{kind}: {label} {r['seconds']:.1f} s, peak RSS (VmHWM) {r['hwm_mb']:.0f} MB, "
                     f"largest sampled VmRSS {r['rss_mb']:.0f} MB at {r['rss_at']:.1f} s, "
-                    f"ru_maxrss {r['maxrss_mb']:.0f} MB (this script: {r['parent_mb']:.0f} MB); "
+                    f"ru_maxrss {r['maxrss_mb']:.0f} MB (this script's own peak: {r['parent_mb']:.0f} MB); "
                     f"the store's peak RSS so far {r['store_hwm_mb']:.0f} MB; "
                     f"load {os.getloadavg()[0]:.1f}\n  {r['out']}",
                     flush=True,
