@@ -10,24 +10,19 @@ import json
 import math
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.ui import WebDriverWait
+from test_pages_in_browser import open_editor, run, shot, wait
 
 from bordergraph.prefixes import BASE, compact
 from bordergraph.web.search_pages import MAX_LABEL_IRIS
 
 RESULTS = {"Accept": "application/sparql-results+json"}
 Chromium = Callable[[int, int], AbstractContextManager[webdriver.Chrome]]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-WAIT = 60  # an upper bound for a slow CI machine, not a speed check
 #: People, and the mapping axioms about them: IRIs of this site that have no name.
 PEOPLE = (
     "PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n"
@@ -130,33 +125,7 @@ def test_the_cap_itself_is_allowed(client: httpx.Client, people: dict[str, str])
     assert list(response.json()["labels"]) == [iris[0]]
 
 
-# -- the editor (helpers as in test_pages_in_browser.py) ------------------------------------
-
-
-def wait(driver: webdriver.Chrome, condition: Callable[[webdriver.Chrome], object]) -> None:
-    """Until ``condition`` holds; an element the page replaced meanwhile is looked up again."""
-    WebDriverWait(driver, WAIT, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
-        condition
-    )
-
-
-def open_editor(driver: webdriver.Chrome, site: str) -> None:
-    driver.get(site + "/sparql")
-    wait(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-yasgui-ready"))
-
-
-def run(driver: webdriver.Chrome, query: str) -> WebElement:
-    """Put ``query`` in the current tab and run it; return the tab's panel."""
-    driver.execute_script("window.bordergraphYasgui.getTab().getYasqe().setValue(arguments[0])", query)
-    panel_id = driver.execute_script("return window.bordergraphYasgui.getTab().getId()")
-    panel = driver.find_element(By.ID, panel_id)
-    panel.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
-    return panel
-
-
-def shot(driver: webdriver.Chrome, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    assert driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+# -- the editor (helpers from test_pages_in_browser.py) ---------------------------------------
 
 
 def no_console_errors(driver: webdriver.Chrome) -> None:
