@@ -267,24 +267,26 @@ def publisher(store: Store) -> Publisher:
     return Publisher(store.gsp_url, store.kind, store.user, password=store.password)
 
 
+def published(store: Store, prepared: Prepared) -> Store:
+    """``store`` once ``prepared`` is published into it."""
+    client = publisher(store)
+    client.publish(prepared)
+    client.close()
+    return store
+
+
 @pytest.fixture(scope="session")
 def oxigraph_store(tmp_path_factory: pytest.TempPathFactory, prepared: Prepared) -> Iterator[Store]:
     """A running ``oxigraph serve`` holding the real build, published by bordergraph."""
     with oxigraph(tmp_path_factory.mktemp("oxigraph")) as store:
-        client = publisher(store)
-        client.publish(prepared)
-        client.close()
-        yield store
+        yield published(store, prepared)
 
 
 @pytest.fixture(scope="session")
 def virtuoso_store(tmp_path_factory: pytest.TempPathFactory, prepared: Prepared) -> Iterator[Store]:
     """A running Virtuoso (own ini, raised row limit) holding the real build, published by bordergraph."""
     with virtuoso(tmp_path_factory.mktemp("virtuoso")) as store:
-        client = publisher(store)
-        client.publish(prepared)
-        client.close()
-        yield store
+        yield published(store, prepared)
 
 
 @pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])

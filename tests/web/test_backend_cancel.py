@@ -35,7 +35,7 @@ from bordergraph.web.backend import _ended
 from bordergraph.web.settings import Settings
 from bordergraph.web.sparql import SparqlRouter
 from conftest import Serve
-from stores import Store, oxigraph, publisher
+from stores import Store, oxigraph, published
 
 pytest_plugins = ["stores"]  # the store fixtures
 
@@ -82,10 +82,7 @@ def pending_in_virtuoso(store: Store) -> int:
 def own_oxigraph(tmp_path_factory: pytest.TempPathFactory, prepared: Prepared) -> Iterator[Store]:
     """An ``oxigraph serve`` of this module's own (so every connection to it is this module's), published."""
     with oxigraph(tmp_path_factory.mktemp("oxigraph-cancel")) as store:
-        client = publisher(store)
-        client.publish(prepared)
-        client.close()
-        yield store
+        yield published(store, prepared)
 
 
 def slots_taken(sparql: SparqlRouter) -> float:
