@@ -90,6 +90,11 @@ def slots_taken(sparql: SparqlRouter) -> float:
     return sparql.backend.limiter.borrowed_tokens
 
 
+def one_slot(store: Store) -> Settings:
+    """A front end over ``store`` that sends it one query at a time (no rate limit)."""
+    return Settings(rate=0, backend=store.query_url, backend_kind=store.kind, concurrency=1, timeout=TIMEOUT)
+
+
 def waiting_for_a_slot(sparql: SparqlRouter) -> int:
     assert sparql.backend is not None
     return sparql.backend.limiter.statistics().tasks_waiting
@@ -99,8 +104,7 @@ def test_an_abandoned_query_is_stopped_on_oxigraph_and_frees_its_slot(
     serve: Serve, built: Built, own_oxigraph: Store
 ) -> None:
     port = port_of(own_oxigraph)
-    settings = Settings(rate=0, backend=own_oxigraph.query_url, backend_kind="oxigraph", concurrency=1, timeout=TIMEOUT)
-    with serve(built, settings) as (base, sparql):
+    with serve(built, one_slot(own_oxigraph)) as (base, sparql):
         endpoint = f"{base}/sparql"
         wait_until(lambda: held_by_store(port) == [], "no connection to the store before the query")
 
@@ -125,8 +129,7 @@ def test_a_query_abandoned_while_waiting_for_a_slot_leaves_the_queue(
     serve: Serve, built: Built, own_oxigraph: Store
 ) -> None:
     port = port_of(own_oxigraph)
-    settings = Settings(rate=0, backend=own_oxigraph.query_url, backend_kind="oxigraph", concurrency=1, timeout=TIMEOUT)
-    with serve(built, settings) as (base, sparql):
+    with serve(built, one_slot(own_oxigraph)) as (base, sparql):
         endpoint = f"{base}/sparql"
         wait_until(lambda: held_by_store(port) == [], "no connection to the store before the queries")
 
@@ -177,8 +180,7 @@ def test_an_abandoned_query_is_stopped_on_virtuoso(serve: Serve, built: Built, v
 
 def test_a_completed_backend_query_is_not_cancelled(serve: Serve, built: Built, own_oxigraph: Store) -> None:
     port = port_of(own_oxigraph)
-    settings = Settings(rate=0, backend=own_oxigraph.query_url, backend_kind="oxigraph", concurrency=1, timeout=TIMEOUT)
-    with serve(built, settings) as (base, sparql):
+    with serve(built, one_slot(own_oxigraph)) as (base, sparql):
         endpoint = f"{base}/sparql"
         with httpx.Client(timeout=TIMEOUT) as client:
             asked = client.post(endpoint, data={"query": ASK}, headers=JSON_RESULTS)
